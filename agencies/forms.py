@@ -1,0 +1,84 @@
+from django import forms
+from django.contrib.auth.forms import PasswordResetForm
+from django.core.exceptions import ValidationError
+from django.utils.translation import gettext_lazy as _
+
+from .models import Agency, Membership, Site, User
+from .services import Seat
+
+
+class PersonForm(forms.ModelForm):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+
+    class Meta:
+        model = User
+        fields = ["first_name", "last_name", "username", "email", "agency", "role", "is_active"]
+
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["first_name"].required = True
+        self.fields["last_name"].required = True
+        self.fields["agency"].queryset = Agency.objects.filter(active=True)
+        self.fields["version"].initial = self.instance.version if self.instance.pk else None
+
+    def clean_email(self) -> str:
+        return self.cleaned_data["email"].strip().lower()
+
+
+class SeatForm(forms.Form):
+    site = forms.ModelChoiceField(
+        label=_("Site"), queryset=Site.objects.filter(active=True), required=False
+    )
+    role = forms.ChoiceField(
+        label=_("Role at the table"),
+        choices=Membership.Role.choices,
+        initial=Membership.Role.REPRESENTATIVE,
+    )
+
+
+class BaseSeatFormSet(forms.BaseFormSet):
+    def clean(self) -> None:
+        super().clean()
+        seen = set()
+        for form in self.forms:
+            site = form.cleaned_data.get("site") if hasattr(form, "cleaned_data") else None
+            if site is None:
+                continue
+            if site.pk in seen:
+                raise ValidationError(_("Each site can be listed only once."))
+            seen.add(site.pk)
+
+    def seats(self) -> list[Seat]:
+        return [
+            Seat(site=form.cleaned_data["site"], role=form.cleaned_data["role"])
+            for form in self.forms
+            if form.cleaned_data.get("site")
+        ]
+
+
+SeatFormSet = forms.formset_factory(SeatForm, formset=BaseSeatFormSet, extra=2, max_num=20)
+
+
+def seat_initial(person: User) -> list[dict]:
+    return [{"site": m.site, "role": m.role} for m in person.memberships.select_related("site")]
+
+
+def check_seats_fit_role(form: PersonForm, formset: BaseSeatFormSet) -> bool:
+    """Only agency members sit at tables; say so on the form instead of dropping seats."""
+    if form.cleaned_data.get("role") != User.Role.MEMBER and formset.seats():
+        form.add_error(
+            "role", _("Only agency members sit at a site. Remove the seats or change the role.")
+        )
+        return False
+    return True
+
+
+class InvitedPasswordResetForm(PasswordResetForm):
+    """Also reaches people who were invited but never chose a password.
+
+    Django skips accounts without a usable password; an invitee who lost the email would
+    otherwise be stuck. The answer on screen is the same whether or not the address exists.
+    """
+
+    def get_users(self, email):
+        return User.objects.filter(email__iexact=email, is_active=True)

@@ -1,0 +1,87 @@
+from django.conf import settings
+from django.core.management.base import BaseCommand, CommandError
+from django.db import transaction
+
+from agencies import demo
+from agencies.models import Agency, Membership, Site, User
+
+
+class Command(BaseCommand):
+    help = "Create or refresh the demo sites, agencies and people (idempotent)."
+
+    def add_arguments(self, parser):
+        parser.add_argument(
+            "--allow-production",
+            action="store_true",
+            help="Seed even with DEBUG off (demo passwords are public: never on real data).",
+        )
+
+    @transaction.atomic
+    def handle(self, *args, allow_production: bool = False, **options):
+        if not settings.DEBUG and not allow_production:
+            raise CommandError("seed_demo creates accounts with public passwords; DEBUG is off.")
+        sites = {}
+        for code, name, divisions, weekday, start in demo.SITES:
+            sites[code], _ = Site.objects.update_or_create(
+                code=code,
+                defaults={
+                    "name": name,
+                    "police_divisions": divisions,
+                    "meeting_weekday": weekday,
+                    "meeting_time": start,
+                },
+            )
+        agencies = {}
+        for short, name, sector in demo.AGENCIES:
+            agency = Agency.objects.filter(short_name=short).first() or Agency(short_name=short)
+            agency.name, agency.sector, agency.active = name, sector, True
+            agency.save()
+            agencies[short] = agency
+
+        names = self._names()
+        people = []
+        people.append(self._person("admin", next(names), None, User.Role.ADMIN))
+        people.append(self._person("steering", next(names), None, User.Role.STEERING))
+        people.append(self._person("steering2", next(names), None, User.Role.STEERING))
+        for code, site in sites.items():
+            lower = code.lower()
+            seats = [(f"chair.{lower}", "SDO", Membership.Role.CHAIR)]
+            seats.append((f"cochair.{lower}", "MPS", Membership.Role.CO_CHAIR))
+            for short in [*demo.TABLE_AGENCIES[2:], demo.LOCAL_AGENCY[code]]:
+                seats.append(
+                    (f"rep.{lower}.{short.lower()}", short, Membership.Role.REPRESENTATIVE)
+                )
+            seats.append((f"rep.{lower}.police", "MPS", Membership.Role.REPRESENTATIVE))
+            for username, short, role in seats:
+                person = self._person(username, next(names), agencies[short], User.Role.MEMBER)
+                Membership.objects.update_or_create(user=person, site=site, defaults={"role": role})
+                people.append(person)
+        # One person sits at two tables, as outreach workers often do.
+        roamer = self._person("rep.roaming", next(names), agencies["CAC"], User.Role.MEMBER)
+        for code in ("REX", "BLC"):
+            Membership.objects.update_or_create(
+                user=roamer, site=sites[code], defaults={"role": Membership.Role.REPRESENTATIVE}
+            )
+        people.append(roamer)
+        self.stdout.write(
+            f"Demo ready: {len(sites)} sites, {len(agencies)} agencies, {len(people)} people. "
+            f"Every demo password is {demo.DEMO_PASSWORD!r}."
+        )
+        self.stdout.write("Try: admin, steering, chair.rex, cochair.rex, rep.rex.comh, rep.sca.cac")
+
+    def _names(self):
+        for i in range(10_000):
+            first = demo.FIRST_NAMES[i % len(demo.FIRST_NAMES)]
+            last = demo.LAST_NAMES[(i * 7) % len(demo.LAST_NAMES)]
+            yield first, last
+
+    def _person(self, username, name, agency, role) -> User:
+        first, last = name
+        person = User.objects.filter(username=username).first() or User(username=username)
+        person.first_name, person.last_name = first, last
+        person.email = f"{username}@demo.focus.invalid"
+        person.agency, person.role, person.is_active = agency, role, True
+        if not person.check_password(demo.DEMO_PASSWORD):
+            person.set_password(demo.DEMO_PASSWORD)
+        person.save()
+        return person

@@ -1,0 +1,239 @@
+"""The people and organisations a table is made of."""
+
+from __future__ import annotations
+
+from datetime import datetime, time, timedelta
+
+from django.contrib.auth.models import AbstractUser, Group
+from django.core.exceptions import ValidationError
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models, transaction
+from django.utils import timezone
+from django.utils.text import slugify
+from django.utils.translation import gettext_lazy as _
+
+from core.concurrency import VersionedModel
+
+
+class Sector(models.TextChoices):
+    POLICE = "police", _("Police")
+    HEALTH = "health", _("Health")
+    MENTAL_HEALTH = "mental_health", _("Mental health and addictions")
+    CHILD_WELFARE = "child_welfare", _("Child welfare")
+    HOUSING = "housing", _("Housing")
+    EDUCATION = "education", _("Education")
+    JUSTICE = "justice", _("Probation / justice")
+    VICTIM_SERVICES = "victim_services", _("Victim services")
+    SOCIAL_SERVICES = "social_services", _("Social services")
+    FIRE_EMS = "fire_ems", _("Fire / EMS")
+    COMMUNITY = "community", _("Community organisation")
+    MUNICIPAL = "municipal", _("Municipal")
+    OTHER = "other", _("Other")
+
+
+class Agency(models.Model):
+    """An organisation at the table. Its people share one auth.Group, the unit of object grants."""
+
+    name = models.CharField(_("name"), max_length=200, unique=True)
+    short_name = models.CharField(_("short name"), max_length=40, unique=True)
+    slug = models.SlugField(_("slug"), max_length=60, unique=True, editable=False)
+    sector = models.CharField(_("sector"), max_length=30, choices=Sector.choices)
+    group = models.OneToOneField(
+        Group, on_delete=models.PROTECT, editable=False, related_name="agency"
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("agency")
+        verbose_name_plural = _("agencies")
+
+    def __str__(self) -> str:
+        return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        if not self.slug:
+            self.slug = slugify(self.short_name)[:60]
+        with transaction.atomic():
+            if self.group_id is None:
+                self.group = Group.objects.create(name=f"agency:{self.slug}")
+            super().save(*args, **kwargs)
+
+
+class Weekday(models.IntegerChoices):
+    MONDAY = 0, _("Monday")
+    TUESDAY = 1, _("Tuesday")
+    WEDNESDAY = 2, _("Wednesday")
+    THURSDAY = 3, _("Thursday")
+    FRIDAY = 4, _("Friday")
+    SATURDAY = 5, _("Saturday")
+    SUNDAY = 6, _("Sunday")
+
+
+class SiteQuerySet(models.QuerySet):
+    def for_user(self, user) -> SiteQuerySet:
+        """Sites the person sits at. Steering and administrators sit at none."""
+        if not user.is_authenticated:
+            return self.none()
+        return self.filter(memberships__user=user, active=True)
+
+
+class Site(models.Model):
+    """A situation table, e.g. FOCUS Rexdale. Its code prefixes reference numbers and URLs."""
+
+    name = models.CharField(_("name"), max_length=120, unique=True)
+    code = models.CharField(
+        _("short code"),
+        max_length=6,
+        unique=True,
+        validators=[RegexValidator(r"^[A-Z]{2,6}$", _("Two to six capital letters, e.g. REX."))],
+    )
+    police_divisions = models.CharField(
+        _("police divisions"), max_length=100, blank=True, help_text=_("e.g. 22, 23")
+    )
+    meeting_weekday = models.PositiveSmallIntegerField(
+        _("meeting day"), choices=Weekday.choices, default=Weekday.TUESDAY
+    )
+    meeting_time = models.TimeField(_("meeting time"), default=time(10, 0))
+    meeting_minutes = models.PositiveSmallIntegerField(
+        _("meeting length (minutes)"), default=120, validators=[MinValueValidator(15)]
+    )
+    response_window_hours = models.PositiveSmallIntegerField(
+        _("response window (hours)"),
+        default=48,
+        validators=[MinValueValidator(1), MaxValueValidator(168)],
+    )
+    retention_days = models.PositiveSmallIntegerField(
+        _("days identifying details are kept after conclusion"),
+        default=30,
+        validators=[MaxValueValidator(3650)],
+    )
+    active = models.BooleanField(_("active"), default=True)
+
+    objects = SiteQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["name"]
+        verbose_name = _("site")
+        verbose_name_plural = _("sites")
+
+    def __str__(self) -> str:
+        return self.name
+
+    @property
+    def slug(self) -> str:
+        return self.code.lower()
+
+    def next_meeting_at(self, after: datetime | None = None) -> datetime:
+        """The start of the next meeting by the site's weekly cadence, in local time.
+
+        A meeting still under way (started less than its length ago) counts as the next one.
+        """
+        now = timezone.localtime(after or timezone.now())
+        days_ahead = (self.meeting_weekday - now.weekday()) % 7
+        start = timezone.make_aware(
+            datetime.combine(now.date() + timedelta(days=days_ahead), self.meeting_time)
+        )
+        if start + timedelta(minutes=self.meeting_minutes) <= now:
+            start = timezone.make_aware(
+                datetime.combine(start.date() + timedelta(days=7), self.meeting_time)
+            )
+        return start
+
+
+class User(AbstractUser, VersionedModel):
+    """A person. Members belong to one agency and sit at sites; steering and admins are roles."""
+
+    class Role(models.TextChoices):
+        MEMBER = "member", _("Agency member")
+        STEERING = "steering", _("Steering committee")
+        ADMIN = "admin", _("Administrator / privacy officer")
+
+    email = models.EmailField(_("email address"), unique=True)
+    agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="people",
+    )
+    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+
+    REQUIRED_FIELDS = ["email"]
+
+    class Meta(AbstractUser.Meta):
+        swappable = "AUTH_USER_MODEL"
+        verbose_name = _("person")
+        verbose_name_plural = _("people")
+
+    def __str__(self) -> str:
+        return self.get_full_name() or self.username
+
+    @property
+    def is_steering(self) -> bool:
+        return self.role == self.Role.STEERING
+
+    @property
+    def is_administrator(self) -> bool:
+        return self.role == self.Role.ADMIN
+
+    def clean(self) -> None:
+        super().clean()
+        if self.role == self.Role.MEMBER and self.agency_id is None:
+            raise ValidationError({"agency": _("An agency member must belong to an agency.")})
+        if self.email:
+            self.email = self.email.strip().lower()
+
+    def save(self, *args, **kwargs) -> None:
+        # Administrators use the Django admin; nobody else does, whatever was ticked.
+        self.is_staff = self.role == self.Role.ADMIN or self.is_superuser
+        with transaction.atomic():
+            super().save(*args, **kwargs)
+            self._sync_agency_group()
+
+    def _sync_agency_group(self) -> None:
+        """Keep the person in exactly their agency's group: joining or leaving changes access."""
+        agency_groups = Group.objects.filter(agency__isnull=False)
+        wanted = {self.agency.group_id} if self.agency_id and self.is_active else set()
+        current = set(self.groups.filter(agency__isnull=False).values_list("id", flat=True))
+        if current - wanted:
+            self.groups.remove(*agency_groups.filter(id__in=current - wanted))
+        if wanted - current:
+            self.groups.add(*wanted)
+
+
+class Membership(models.Model):
+    """A person's seat at a site."""
+
+    class Role(models.TextChoices):
+        CHAIR = "chair", _("Chair")
+        CO_CHAIR = "co_chair", _("Co-chair")
+        REPRESENTATIVE = "representative", _("Agency representative")
+
+    user = models.ForeignKey(User, on_delete=models.CASCADE, related_name="memberships")
+    site = models.ForeignKey(Site, on_delete=models.CASCADE, related_name="memberships")
+    role = models.CharField(
+        _("role at the table"), max_length=20, choices=Role.choices, default=Role.REPRESENTATIVE
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["site__name", "user__last_name"]
+        constraints = [
+            models.UniqueConstraint(fields=["user", "site"], name="one_seat_per_person_per_site")
+        ]
+        verbose_name = _("membership")
+        verbose_name_plural = _("memberships")
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.site.code} ({self.get_role_display()})"
+
+    @property
+    def chairs(self) -> bool:
+        return self.role in (self.Role.CHAIR, self.Role.CO_CHAIR)
+
+    def clean(self) -> None:
+        user = getattr(self, "user", None)
+        if user is not None and (user.role != User.Role.MEMBER or user.agency_id is None):
+            raise ValidationError(_("Only agency members sit at a site."))
