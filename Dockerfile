@@ -1,0 +1,15 @@
+FROM python:3.11-slim
+
+ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/var/lib/focus
+WORKDIR /app
+RUN useradd --system --home /app focus && mkdir -p /var/lib/focus && chown focus /var/lib/focus
+
+COPY pyproject.toml README.md ./
+RUN pip install --no-cache-dir .
+COPY . .
+# collectstatic needs settings that start; these values are build-time only.
+RUN SECRET_KEY=build-only EMAIL_HOST=build-only python manage.py collectstatic --noinput
+
+USER focus
+EXPOSE 8000
+CMD ["gunicorn", "focus.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

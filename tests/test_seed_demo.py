@@ -1,0 +1,36 @@
+import pytest
+from django.core.management import call_command
+from django.core.management.base import CommandError
+
+from agencies.models import Agency, Membership, Site, User
+
+
+@pytest.mark.django_db
+def test_seed_demo_builds_the_six_focus_tables_and_is_idempotent(settings):
+    settings.DEBUG = True
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    counts = (Site.objects.count(), Agency.objects.count(), User.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # noqa: SIM115
+    assert (Site.objects.count(), Agency.objects.count(), User.objects.count()) == counts
+    assert set(Site.objects.values_list("code", flat=True)) == {
+        "REX",
+        "SCA",
+        "DTE",
+        "DTW",
+        "BLC",
+        "YRK",
+    }
+    assert Site.objects.get(code="SCA").police_divisions == "41, 42, 43"
+    assert counts[1] >= 30
+    roles = set(User.objects.values_list("role", flat=True))
+    assert roles == {User.Role.MEMBER, User.Role.STEERING, User.Role.ADMIN}
+    seats = set(Membership.objects.values_list("role", flat=True))
+    assert seats == {"chair", "co_chair", "representative"}
+    assert User.objects.get(username="chair.rex").check_password("focus-demo-2026")
+
+
+@pytest.mark.django_db
+def test_seed_demo_refuses_to_run_in_production(settings):
+    settings.DEBUG = False
+    with pytest.raises(CommandError):
+        call_command("seed_demo")
