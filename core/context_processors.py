@@ -12,7 +12,11 @@ def navigation(request) -> dict:
     items = [(_("Home"), reverse("home"))]
     chairs = False
     if user.is_administrator or user.is_superuser:
-        items += [(_("People"), reverse("people")), (_("Administration"), reverse("admin:index"))]
+        items += [
+            (_("People"), reverse("people")),
+            (_("Audit trail"), reverse("privacy_audit")),
+            (_("Administration"), reverse("admin:index")),
+        ]
     else:
         chairs = any(m.chairs for m in user.memberships.all())
     current = request.path

@@ -50,6 +50,13 @@ if not SECRET_KEY:
         raise ImproperlyConfigured("SECRET_KEY must be set when DEBUG is off.")
     SECRET_KEY = "dev-only-insecure-key-never-use-in-production-0123456789abcdef"  # noqa: S105
 
+# Identifying details are encrypted with these Fernet keys (newest first), never with SECRET_KEY.
+FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
+if not FIELD_ENCRYPTION_KEYS:
+    if not DEBUG:
+        raise ImproperlyConfigured("FIELD_ENCRYPTION_KEYS must be set when DEBUG is off.")
+    FIELD_ENCRYPTION_KEYS = ["ZGV2LW9ubHktZm9jdXMtZmllbGQta2V5LTAwMDAwMCE="]  # dev only
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -222,8 +229,15 @@ CELERY_BEAT_SCHEDULE_FILENAME = str(VAR_DIR / "celerybeat-schedule")
 CELERY_BEAT_SCHEDULE = {
     "heartbeat": {"task": "core.tasks.heartbeat", "schedule": crontab()},
 }
+# Identifying details are purged this long after conclusion unless the site says otherwise.
+CELERY_BEAT_SCHEDULE["purge-identities"] = {
+    "task": "situations.tasks.purge_expired_identities",
+    "schedule": crontab(minute=17),
+}
 # /readyz and the staff banner call the beat stale past this age.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("HEARTBEAT_MAX_AGE_SECONDS", 300))
+
+AUDITLOG_MASK_CALLABLE = "core.audit.redact"
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True

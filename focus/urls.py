@@ -19,6 +19,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
     path("", include("agencies.urls")),
+    path("", include("situations.urls")),
 ]
 
 admin.site.site_header = "FOCUS situation tables"

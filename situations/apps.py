@@ -5,3 +5,6 @@ from django.utils.translation import gettext_lazy as _
 class SituationsConfig(AppConfig):
     name = "situations"
     verbose_name = _("Situations")
+
+    def ready(self) -> None:
+        from . import audit  # noqa: F401  (registers models with auditlog)

@@ -4,6 +4,8 @@ Rexdale (REX) and Scarborough (SCA) are two tables.
 - alice: representative of Crisis Outreach (COMH) at Rexdale
 - bob: representative of Children's Aid (CAC) at Rexdale
 - carol: chair of Rexdale, from the City's social development office (SDO)
+- dave: representative of the Shelter and Housing Office (CSHO) at Rexdale
+- erin: representative of the District School Board (CDSB) at Rexdale
 - charlie: representative of Crisis Outreach at Scarborough only (same agency as alice!)
 - steve: steering committee
 - adam: administrator / privacy officer
@@ -32,9 +34,16 @@ class Cast:
     alice: User
     bob: User
     carol: User
+    dave: User
+    erin: User
     charlie: User
     steve: User
     adam: User
+
+    def rex_window(self):
+        from datetime import timedelta
+
+        return timedelta(hours=self.rex.response_window_hours)
 
 
 @pytest.fixture
@@ -47,11 +56,100 @@ def cast(db) -> Cast:
     alice = UserFactory(username="alice", first_name="Alice", agency=comh)
     bob = UserFactory(username="bob", first_name="Bob", agency=cac)
     carol = UserFactory(username="carol", first_name="Carol", agency=sdo)
+    csho = AgencyFactory(short_name="CSHO", name="Shelter and Housing", sector=Sector.HOUSING)
+    cdsb = AgencyFactory(short_name="CDSB", name="School Board", sector=Sector.EDUCATION)
+    dave = UserFactory(username="dave", first_name="Dave", agency=csho)
+    erin = UserFactory(username="erin", first_name="Erin", agency=cdsb)
     charlie = UserFactory(username="charlie", first_name="Charlie", agency=comh)
     steve = UserFactory(username="steve", first_name="Steve", agency=None, role=User.Role.STEERING)
     adam = UserFactory(username="adam", first_name="Adam", agency=None, role=User.Role.ADMIN)
     MembershipFactory(user=alice, site=rex)
     MembershipFactory(user=bob, site=rex)
     MembershipFactory(user=carol, site=rex, role=Membership.Role.CHAIR)
+    MembershipFactory(user=dave, site=rex)
+    MembershipFactory(user=erin, site=rex)
     MembershipFactory(user=charlie, site=sca)
-    return Cast(rex, sca, alice, bob, carol, charlie, steve, adam)
+    return Cast(rex, sca, alice, bob, carol, dave, erin, charlie, steve, adam)
+
+
+MARKER = "Zyxwquarq Marker"  # a name that appears nowhere else
+
+
+@dataclass
+class Story:
+    """Situations at Rexdale in every state, all originated by alice's agency (COMH).
+
+    Accepted ones have bob's agency (CAC) as lead and dave's (CSHO) assisting. Each carries one
+    affected person whose identifying name contains MARKER.
+    """
+
+    draft: object
+    submitted: object
+    open: object
+    concluded: object
+    rejected: object
+
+
+def make_situation(cast, *, narrative="A youth at risk of harm; several agencies needed."):
+    from situations import services
+    from situations.models import RiskFactor
+
+    factors = list(RiskFactor.objects.order_by("pk")[:3])
+    record = services.Record(
+        subject_type="person",
+        age_group="12-17",
+        gender="woman",
+        narrative=narrative,
+        risk_factors=factors,
+    )
+    situation = services.create_draft(cast.alice, cast.rex, record)
+    services.save_person(
+        cast.alice,
+        situation,
+        person=None,
+        label="Person A",
+        age_group="12-17",
+        gender="woman",
+        identity=services.Identity(
+            full_name=f"{MARKER} {situation.reference}",
+            date_of_birth="2010-05-04",
+            location=f"12 {MARKER} Street",
+            contact_notes=f"Call {MARKER}'s aunt",
+        ),
+        risk_factor_ids=[factors[0].pk],
+    )
+    return situation
+
+
+def accept(cast, situation):
+    from agencies.models import Agency
+    from situations import services
+
+    return services.accept(
+        cast.carol,
+        situation,
+        services.Assignment(
+            lead=Agency.objects.get(short_name="CAC"),
+            assisting=[Agency.objects.get(short_name="CSHO")],
+        ),
+        "obtained",
+    )
+
+
+@pytest.fixture
+def story(cast) -> Story:
+    from situations import services
+    from situations.models import ConclusionReason
+
+    draft = make_situation(cast)
+    submitted = services.submit(cast.alice, make_situation(cast))
+    opened = accept(cast, services.submit(cast.alice, make_situation(cast)))
+    concluded = services.conclude(
+        cast.carol,
+        accept(cast, services.submit(cast.alice, make_situation(cast))),
+        ConclusionReason.objects.filter(outcome="lowered").first(),
+    )
+    rejected = services.reject(
+        cast.carol, services.submit(cast.alice, make_situation(cast)), "not_aer"
+    )
+    return Story(draft, submitted, opened, concluded, rejected)

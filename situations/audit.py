@@ -1,0 +1,34 @@
+"""What the audit trail records. Identifying and narrative fields are masked in every diff."""
+
+from auditlog.models import LogEntry
+from auditlog.registry import auditlog
+
+from .models import (
+    IDENTITY_FIELDS,
+    AffectedPerson,
+    IdentifyingDetails,
+    Situation,
+    SituationRiskFactor,
+)
+
+auditlog.register(
+    Situation,
+    mask_fields=["narrative", "consent_reason"],
+    exclude_fields=["version", "updated_at"],
+    m2m_fields={"assisting_agencies", "protective_factors", "study_flags", "services_mobilized"},
+)
+auditlog.register(AffectedPerson, exclude_fields=["key"])
+auditlog.register(SituationRiskFactor)
+auditlog.register(IdentifyingDetails, mask_fields=IDENTITY_FIELDS, exclude_fields=["updated_at"])
+
+
+def log_access(situation: Situation, actor, what: str) -> None:
+    """An access entry: who saw or exported which situation's identifying details, and when."""
+    LogEntry.objects.log_create(
+        situation,
+        action=LogEntry.Action.ACCESS,
+        actor=actor,
+        force_log=True,
+        changes={"accessed": [None, what]},
+        additional_data={"situation": situation.pk, "accessed": what},
+    )

@@ -1,0 +1,333 @@
+"""Forms validate on the server; every choice is limited to what the person may pick."""
+
+from django import forms
+from django.core.exceptions import ValidationError
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Site
+
+from . import services
+from .models import (
+    AffectedPerson,
+    AgeGroup,
+    ConclusionReason,
+    Consent,
+    Gender,
+    ProtectiveFactor,
+    RejectionReason,
+    RiskFactor,
+    Service,
+    Situation,
+    Status,
+    StudyFlag,
+    SubjectType,
+)
+
+CHECKBOXES = forms.CheckboxSelectMultiple
+
+
+class GroupedCheckboxes(forms.CheckboxSelectMultiple):
+    """One fieldset per category, so screen readers announce the group of each factor."""
+
+    template_name = "situations/widgets/grouped_checkboxes.html"
+
+
+def grouped_risk_factor_choices(queryset=None) -> list:
+    queryset = queryset if queryset is not None else RiskFactor.objects.filter(active=True)
+    groups: dict[str, list] = {}
+    for factor in queryset.select_related("category").order_by(
+        "category__position", "category__name", "name"
+    ):
+        groups.setdefault(factor.category.name, []).append((factor.pk, factor.name))
+    return list(groups.items())
+
+
+class SituationForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    subject_type = forms.ChoiceField(label=_("Subject type"), choices=SubjectType.choices)
+    age_group = forms.ChoiceField(
+        label=_("Age group"),
+        choices=AgeGroup.choices,
+        help_text=_("For a person; “Not applicable” for a group or place."),
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    referral_source = forms.ModelChoiceField(
+        label=_("Original referral source, if not your agency"),
+        queryset=Agency.objects.filter(active=True),
+        required=False,
+    )
+    narrative = forms.CharField(
+        label=_("De-identified narrative"),
+        widget=forms.Textarea(attrs={"rows": 6}),
+        max_length=4000,
+        help_text=_(
+            "Only what the table needs to decide. No names, addresses, birthdates, schools or "
+            "other details that would identify anyone."
+        ),
+    )
+    risk_factors = forms.TypedMultipleChoiceField(
+        label=_("Risk factors"), coerce=int, widget=GroupedCheckboxes
+    )
+    protective_factors = forms.ModelMultipleChoiceField(
+        label=_("Protective factors"),
+        queryset=ProtectiveFactor.objects.filter(active=True),
+        required=False,
+        widget=CHECKBOXES,
+    )
+    study_flags = forms.ModelMultipleChoiceField(
+        label=_("Study flags"),
+        queryset=StudyFlag.objects.filter(active=True),
+        required=False,
+        widget=CHECKBOXES,
+    )
+    services_mobilized = forms.ModelMultipleChoiceField(
+        label=_("Services mobilized"),
+        queryset=Service.objects.filter(active=True),
+        required=False,
+        widget=CHECKBOXES,
+    )
+
+    def __init__(self, *args, situation: Situation | None = None, **kwargs):
+        if situation is not None and "initial" not in kwargs:
+            kwargs["initial"] = {
+                "version": situation.version,
+                "subject_type": situation.subject_type,
+                "age_group": situation.age_group,
+                "gender": situation.gender,
+                "referral_source": situation.referral_source,
+                "narrative": situation.narrative,
+                "risk_factors": list(
+                    situation.risk_factors.filter(person__isnull=True).values_list(
+                        "factor_id", flat=True
+                    )
+                ),
+                "protective_factors": situation.protective_factors.all(),
+                "study_flags": situation.study_flags.all(),
+                "services_mobilized": situation.services_mobilized.all(),
+            }
+        super().__init__(*args, **kwargs)
+        self.fields["risk_factors"].choices = grouped_risk_factor_choices()
+        if situation is None or situation.status in (Status.DRAFT, Status.SUBMITTED):
+            # Services are mobilized after the table accepts.
+            del self.fields["services_mobilized"]
+
+    def record(self) -> services.Record:
+        data = self.cleaned_data
+        return services.Record(
+            subject_type=data["subject_type"],
+            age_group=data["age_group"],
+            gender=data["gender"],
+            narrative=data["narrative"],
+            referral_source=data["referral_source"],
+            risk_factors=list(RiskFactor.objects.filter(pk__in=data["risk_factors"])),
+            protective_factors=data["protective_factors"],
+            study_flags=data["study_flags"],
+            services_mobilized=data.get("services_mobilized", []),
+        )
+
+
+class AgencyChoicesMixin:
+    """Only agencies that sit at the site can be named (a tampered id is a form error)."""
+
+    def limit_agencies(self, site: Site) -> None:
+        at_site = services.agencies_at_site(site)
+        self.fields["lead_agency"].queryset = at_site
+        self.fields["assisting_agencies"].queryset = at_site
+
+    def clean(self):
+        data = super().clean()
+        lead, assisting = data.get("lead_agency"), data.get("assisting_agencies") or []
+        if lead and lead in assisting:
+            self.add_error(
+                "assisting_agencies", _("The lead agency cannot also be an assisting agency.")
+            )
+        return data
+
+    def assignment(self) -> services.Assignment:
+        return services.Assignment(
+            lead=self.cleaned_data["lead_agency"],
+            assisting=list(self.cleaned_data["assisting_agencies"]),
+        )
+
+
+class AcceptForm(AgencyChoicesMixin, forms.Form):
+    lead_agency = forms.ModelChoiceField(label=_("Lead agency"), queryset=Agency.objects.none())
+    assisting_agencies = forms.ModelMultipleChoiceField(
+        label=_("Assisting agencies"),
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=CHECKBOXES,
+    )
+    consent = forms.ChoiceField(
+        label=_("Consent"), choices=Consent.choices, widget=forms.RadioSelect
+    )
+    consent_reason = forms.CharField(
+        label=_("If consent was not obtained, why"), max_length=300, required=False
+    )
+
+    def __init__(self, *args, site: Site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_agencies(site)
+
+    def clean(self):
+        data = super().clean()
+        if (
+            data.get("consent") == Consent.NOT_OBTAINED
+            and not data.get("consent_reason", "").strip()
+        ):
+            self.add_error("consent_reason", _("Say why consent was not obtained."))
+        return data
+
+
+class ReassignForm(AgencyChoicesMixin, forms.Form):
+    lead_agency = forms.ModelChoiceField(label=_("Lead agency"), queryset=Agency.objects.none())
+    assisting_agencies = forms.ModelMultipleChoiceField(
+        label=_("Assisting agencies"),
+        queryset=Agency.objects.none(),
+        required=False,
+        widget=CHECKBOXES,
+    )
+
+    def __init__(self, *args, site: Site, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.limit_agencies(site)
+
+
+class RejectForm(forms.Form):
+    rejection_reason = forms.ChoiceField(
+        label=_("Why the table did not accept"), choices=RejectionReason.choices
+    )
+
+
+class ConcludeForm(forms.Form):
+    conclusion_reason = forms.ModelChoiceField(
+        label=_("Conclusion reason"),
+        queryset=ConclusionReason.objects.filter(active=True).exclude(
+            outcome=ConclusionReason.Outcome.REJECTED
+        ),
+    )
+    concluded_on = forms.DateField(
+        label=_("Date concluded"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+
+    def clean_concluded_on(self):
+        value = self.cleaned_data["concluded_on"]
+        if value > timezone.localdate():
+            raise ValidationError(_("The conclusion date cannot be in the future."))
+        return value
+
+
+class PersonForm(forms.Form):
+    label = forms.CharField(
+        label=_("Label"),
+        max_length=40,
+        help_text=_("A neutral label such as “Person A” or “Parent”, never a name."),
+    )
+    age_group = forms.ChoiceField(label=_("Age group"), choices=AgeGroup.choices)
+    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
+    date_of_birth = forms.DateField(
+        label=_("Date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    approximate_age = forms.CharField(
+        label=_("Approximate age, if the date of birth is unknown"), max_length=40, required=False
+    )
+    location = forms.CharField(
+        label=_("Address or location description"),
+        max_length=500,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2}),
+    )
+    contact_notes = forms.CharField(
+        label=_("Contact notes"),
+        max_length=2000,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 3}),
+    )
+    risk_factors = forms.TypedMultipleChoiceField(
+        label=_("Risk factors that concern this person"),
+        coerce=int,
+        required=False,
+        widget=GroupedCheckboxes,
+    )
+
+    def __init__(self, *args, situation: Situation, person: AffectedPerson | None = None, **kw):
+        if person is not None and "initial" not in kw:
+            identity = getattr(person, "identity", None)
+            kw["initial"] = {
+                "label": person.label,
+                "age_group": person.age_group,
+                "gender": person.gender,
+                "risk_factors": list(person.risk_factors.values_list("factor_id", flat=True)),
+            }
+            if identity is not None:
+                kw["initial"].update(
+                    full_name=identity.full_name,
+                    date_of_birth=identity.date_of_birth or None,
+                    approximate_age=identity.approximate_age,
+                    location=identity.location,
+                    contact_notes=identity.contact_notes,
+                )
+        super().__init__(*args, **kw)
+        self.situation, self.person = situation, person
+        factors = RiskFactor.objects.filter(
+            pk__in=situation.risk_factors.filter(person__isnull=True).values("factor_id")
+        )
+        self.fields["risk_factors"].choices = grouped_risk_factor_choices(factors)
+
+    def clean_label(self):
+        label = self.cleaned_data["label"].strip()
+        clash = self.situation.affected_persons.filter(label__iexact=label)
+        if self.person is not None:
+            clash = clash.exclude(pk=self.person.pk)
+        if clash.exists():
+            raise ValidationError(_("Another person in this situation already has that label."))
+        return label
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data["date_of_birth"]
+        if value and value > timezone.localdate():
+            raise ValidationError(_("The date of birth cannot be in the future."))
+        return value
+
+    def clean(self):
+        data = super().clean()
+        details = ["date_of_birth", "approximate_age", "location", "contact_notes"]
+        if any(data.get(name) for name in details) and not data.get("full_name", "").strip():
+            self.add_error("full_name", _("Identifying details need a name to belong to."))
+        return data
+
+    def identity(self) -> services.Identity | None:
+        data = self.cleaned_data
+        if not data.get("full_name", "").strip():
+            return None
+        return services.Identity(
+            full_name=data["full_name"],
+            date_of_birth=data["date_of_birth"].isoformat() if data["date_of_birth"] else "",
+            approximate_age=data["approximate_age"],
+            location=data["location"],
+            contact_notes=data["contact_notes"],
+        )
+
+
+class SituationFilterForm(forms.Form):
+    q = forms.CharField(label=_("Reference"), required=False, max_length=30)
+    status = forms.ChoiceField(
+        label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
+    )
+    agency = forms.ModelChoiceField(
+        label=_("Agency involved"), required=False, queryset=Agency.objects.none()
+    )
+    category = forms.ModelChoiceField(label=_("Risk category"), required=False, queryset=None)
+
+    def __init__(self, *args, site: Site, **kwargs):
+        from .models import RiskCategory
+
+        super().__init__(*args, **kwargs)
+        self.fields["agency"].queryset = services.agencies_at_site(site)
+        self.fields["category"].queryset = RiskCategory.objects.all()

@@ -1,0 +1,445 @@
+"""The situation record, shaped like Ontario's Risk-driven Tracking Database (domain.md §4).
+
+Three layers, three audiences:
+- Situation, AffectedPerson, SituationRiskFactor: de-identified, seen by the site's members.
+- IdentifyingDetails: filter 3, encrypted, seen only through restrict(user, "view_identity").
+- Guardian grants to agency groups decide need-to-know; services keep them in step.
+"""
+
+from __future__ import annotations
+
+import uuid
+from datetime import timedelta
+
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
+from guardian.shortcuts import get_objects_for_user
+
+from agencies.models import Agency, Site
+from core.concurrency import VersionedModel
+
+from .crypto import EncryptedTextField
+
+# ---- Editable lists ---------------------------------------------------------------------------
+
+
+class ListItem(models.Model):
+    name = models.CharField(_("name"), max_length=150, unique=True)
+    active = models.BooleanField(_("active"), default=True)
+    position = models.PositiveSmallIntegerField(_("position"), default=0)
+
+    class Meta:
+        abstract = True
+        ordering = ["position", "name"]
+
+    def __str__(self) -> str:
+        return self.name
+
+
+class RiskCategory(ListItem):
+    class Meta(ListItem.Meta):
+        verbose_name = _("risk category")
+        verbose_name_plural = _("risk categories")
+
+
+class RiskFactor(models.Model):
+    category = models.ForeignKey(RiskCategory, on_delete=models.PROTECT, related_name="factors")
+    name = models.CharField(_("name"), max_length=200)
+    active = models.BooleanField(_("active"), default=True)
+
+    class Meta:
+        ordering = ["category__position", "category__name", "name"]
+        constraints = [
+            models.UniqueConstraint(fields=["category", "name"], name="risk_factor_unique_name")
+        ]
+        verbose_name = _("risk factor")
+        verbose_name_plural = _("risk factors")
+
+    def __str__(self) -> str:
+        return f"{self.category.name}: {self.name}"
+
+
+class ProtectiveFactor(ListItem):
+    class Meta(ListItem.Meta):
+        verbose_name = _("protective factor")
+        verbose_name_plural = _("protective factors")
+
+
+class StudyFlag(ListItem):
+    class Meta(ListItem.Meta):
+        verbose_name = _("study flag")
+        verbose_name_plural = _("study flags")
+
+
+class Service(ListItem):
+    class Meta(ListItem.Meta):
+        verbose_name = _("service mobilized")
+        verbose_name_plural = _("services mobilized")
+
+
+class ConclusionReason(ListItem):
+    class Outcome(models.TextChoices):
+        LOWERED = "lowered", _("Risk lowered")
+        STILL_AER = "still_aer", _("Still acutely elevated")
+        REJECTED = "rejected", _("Rejected")
+
+    outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+
+    class Meta(ListItem.Meta):
+        verbose_name = _("conclusion reason")
+        verbose_name_plural = _("conclusion reasons")
+
+
+# ---- The situation ----------------------------------------------------------------------------
+
+
+class Status(models.TextChoices):
+    DRAFT = "draft", _("Draft")
+    SUBMITTED = "submitted", _("Submitted to the table")
+    OPEN = "open", _("Open")
+    REJECTED = "rejected", _("Rejected")
+    CONCLUDED = "concluded", _("Concluded")
+    WITHDRAWN = "withdrawn", _("Withdrawn")
+
+
+# Statuses the whole site sees; drafts and withdrawn drafts stay with the originating agency.
+TABLE_STATUSES = [Status.SUBMITTED, Status.OPEN, Status.REJECTED, Status.CONCLUDED]
+
+
+class SubjectType(models.TextChoices):
+    PERSON = "person", _("Person")
+    FAMILY = "family", _("Family")
+    GROUP = "group", _("Group")
+    LOCATION = "location", _("Location / environment")
+
+
+class AgeGroup(models.TextChoices):
+    A0_11 = "0-11", _("0–11")
+    A12_17 = "12-17", _("12–17")
+    A18_24 = "18-24", _("18–24")
+    A25_39 = "25-39", _("25–39")
+    A40_59 = "40-59", _("40–59")
+    A60 = "60+", _("60 and over")
+    UNKNOWN = "unknown", _("Unknown")
+    NA = "na", _("Not applicable")
+
+
+MINOR_AGE_GROUPS = [AgeGroup.A0_11, AgeGroup.A12_17]
+
+
+class Gender(models.TextChoices):
+    WOMAN = "woman", _("Woman / girl")
+    MAN = "man", _("Man / boy")
+    ANOTHER = "another", _("Another gender")
+    UNKNOWN = "unknown", _("Unknown")
+    NA = "na", _("Not applicable")
+
+
+class Consent(models.TextChoices):
+    OBTAINED = "obtained", _("Obtained")
+    NOT_OBTAINED = "not_obtained", _("Not obtained")
+    NOT_APPLICABLE = "not_applicable", _("Not applicable")
+
+
+class RejectionReason(models.TextChoices):
+    NOT_AER = "not_aer", _("Threshold not met: not acutely elevated risk")
+    SINGLE_AGENCY = "single_agency", _("One agency can respond alone")
+    ALREADY_SERVED = "already_served", _("Already connected to the services needed")
+    OTHER_PROCESS = "other_process", _("Belongs in another process")
+
+
+class SituationQuerySet(models.QuerySet):
+    def restrict(self, user, action: str = "view") -> SituationQuerySet:
+        """The one gate to situations (after NetBox). Out-of-scope rows simply are not there.
+
+        view: the de-identified record at the person's own sites (drafts only for their agency).
+        view_identity / log_response: need-to-know, from guardian grants to agency groups,
+        never model-wide and never because someone is a superuser; and only at their sites.
+        history: the agencies involved (originating, lead, assisting) at their sites.
+        """
+        if not (user.is_authenticated and user.is_active and user.agency_id):
+            return self.none()
+        sites = Site.objects.filter(memberships__user=user, active=True).values("pk")
+        visible = self.filter(site__in=sites).filter(
+            Q(status__in=TABLE_STATUSES)
+            | Q(status__in=[Status.DRAFT, Status.WITHDRAWN], originating_agency=user.agency_id)
+        )
+        if action == "view":
+            return visible
+        if action == "history":
+            return visible.filter(
+                Q(originating_agency=user.agency_id)
+                | Q(lead_agency=user.agency_id)
+                | Q(assisting_agencies=user.agency_id)
+            ).distinct()
+        if action in ("view_identity", "log_response"):
+            granted = get_objects_for_user(
+                user,
+                f"situations.{action}",
+                klass=Situation,
+                accept_global_perms=False,
+                with_superuser=False,
+            )
+            return visible.filter(pk__in=granted.values("pk"))
+        raise ValueError(f"unknown action {action!r}")
+
+
+class Situation(VersionedModel):
+    site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="situations")
+    reference = models.CharField(_("reference"), max_length=20, unique=True, editable=False)
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.DRAFT
+    )
+
+    subject_type = models.CharField(_("subject type"), max_length=20, choices=SubjectType.choices)
+    age_group = models.CharField(
+        _("age group"), max_length=10, choices=AgeGroup.choices, default=AgeGroup.NA
+    )
+    gender = models.CharField(_("gender"), max_length=10, choices=Gender.choices, default=Gender.NA)
+    originating_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("originating agency"),
+        on_delete=models.PROTECT,
+        related_name="originated_situations",
+    )
+    referral_source = models.ForeignKey(
+        Agency,
+        verbose_name=_("original referral source, if different"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="referred_situations",
+    )
+    first_presented_on = models.DateField(_("date first presented"), null=True, blank=True)
+    narrative = models.TextField(
+        _("de-identified narrative"),
+        max_length=4000,
+        help_text=_(
+            "Only what the table needs to decide. No names, addresses, birthdates, schools or "
+            "other details that would identify anyone."
+        ),
+    )
+
+    protective_factors = models.ManyToManyField(
+        ProtectiveFactor, verbose_name=_("protective factors"), blank=True
+    )
+    study_flags = models.ManyToManyField(StudyFlag, verbose_name=_("study flags"), blank=True)
+    services_mobilized = models.ManyToManyField(
+        Service, verbose_name=_("services mobilized"), blank=True
+    )
+
+    consent = models.CharField(_("consent"), max_length=20, choices=Consent.choices, blank=True)
+    consent_reason = models.CharField(_("why consent was not obtained"), max_length=300, blank=True)
+
+    lead_agency = models.ForeignKey(
+        Agency,
+        verbose_name=_("lead agency"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+        related_name="led_situations",
+    )
+    assisting_agencies = models.ManyToManyField(
+        Agency,
+        verbose_name=_("assisting agencies"),
+        blank=True,
+        related_name="assisted_situations",
+    )
+
+    submitted_at = models.DateTimeField(null=True, blank=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    rejection_reason = models.CharField(
+        _("rejection reason"), max_length=20, choices=RejectionReason.choices, blank=True
+    )
+    # The response clock (design.md §4): state is derived from these, never stored.
+    accepted_at = models.DateTimeField(null=True, blank=True)
+    response_due_at = models.DateTimeField(null=True, blank=True)
+    first_contact_at = models.DateTimeField(null=True, blank=True)
+
+    conclusion_reason = models.ForeignKey(
+        ConclusionReason,
+        verbose_name=_("conclusion reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    concluded_on = models.DateField(_("date concluded"), null=True, blank=True)
+    concluded_at = models.DateTimeField(null=True, blank=True)
+    identity_purged_at = models.DateTimeField(null=True, blank=True)
+
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    objects = SituationQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["-created_at"]
+        permissions = [
+            ("view_identity", "View identifying details"),
+            ("log_response", "Log the agency's response"),
+        ]
+        indexes = [
+            models.Index(fields=["site", "status"]),
+            models.Index(
+                fields=["response_due_at"],
+                name="situation_clock_running",
+                condition=Q(status="open", first_contact_at__isnull=True),
+            ),
+            models.Index(
+                fields=["concluded_at"],
+                name="situation_identity_to_purge",
+                condition=Q(status="concluded", identity_purged_at__isnull=True),
+            ),
+        ]
+        verbose_name = _("situation")
+        verbose_name_plural = _("situations")
+
+    def __str__(self) -> str:
+        return self.reference
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.pk}
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse(
+            "situation_detail", kwargs={"code": self.site.slug, "reference": self.reference}
+        )
+
+    @property
+    def is_editable(self) -> bool:
+        return self.status in (Status.DRAFT, Status.SUBMITTED, Status.OPEN)
+
+    @property
+    def purge_due_at(self):
+        if self.concluded_at is None:
+            return None
+        return self.concluded_at + timedelta(days=self.site.retention_days)
+
+    def involved_agency_ids(self) -> set[int]:
+        ids = {self.originating_agency_id}
+        if self.lead_agency_id:
+            ids.add(self.lead_agency_id)
+        ids.update(a.pk for a in self.assisting_agencies.all())
+        return ids
+
+
+class SituationGroupObjectPermission(GroupObjectPermissionBase):
+    content_object = models.ForeignKey(Situation, on_delete=models.CASCADE)
+
+
+class SituationUserObjectPermission(UserObjectPermissionBase):
+    content_object = models.ForeignKey(Situation, on_delete=models.CASCADE)
+
+
+class ReferenceSequence(models.Model):
+    """The last number used per site and year, claimed under a row lock."""
+
+    site = models.ForeignKey(Site, on_delete=models.CASCADE)
+    year = models.PositiveSmallIntegerField()
+    last_number = models.PositiveIntegerField(default=0)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["site", "year"], name="one_sequence_per_site_year")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.site_id}/{self.year}: {self.last_number}"
+
+
+class AffectedPerson(models.Model):
+    """A person the situation is about, de-identified ("Person A, 12–17, girl").
+
+    RTD's "affected persons". Their identity, if shared, lives in IdentifyingDetails.
+    """
+
+    situation = models.ForeignKey(
+        Situation, on_delete=models.CASCADE, related_name="affected_persons"
+    )
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    label = models.CharField(
+        _("label"), max_length=40, help_text=_("A neutral label such as “Person A” or “Parent”.")
+    )
+    age_group = models.CharField(
+        _("age group"), max_length=10, choices=AgeGroup.choices, default=AgeGroup.UNKNOWN
+    )
+    gender = models.CharField(
+        _("gender"), max_length=10, choices=Gender.choices, default=Gender.UNKNOWN
+    )
+
+    class Meta:
+        ordering = ["label"]
+        constraints = [
+            models.UniqueConstraint(fields=["situation", "label"], name="person_label_unique")
+        ]
+        verbose_name = _("affected person")
+        verbose_name_plural = _("affected persons")
+
+    def __str__(self) -> str:
+        return self.label
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.situation_id}
+
+
+class SituationRiskFactor(models.Model):
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="risk_factors")
+    factor = models.ForeignKey(RiskFactor, on_delete=models.PROTECT, related_name="+")
+    person = models.ForeignKey(
+        AffectedPerson, on_delete=models.CASCADE, null=True, blank=True, related_name="risk_factors"
+    )
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["situation", "factor"],
+                condition=Q(person__isnull=True),
+                name="risk_factor_once_per_situation",
+            ),
+            models.UniqueConstraint(
+                fields=["situation", "factor", "person"], name="risk_factor_once_per_person"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return str(self.factor)
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.situation_id}
+
+
+class IdentifyingDetails(models.Model):
+    """Filter 3: who the affected person is. Encrypted; purged after conclusion or at rejection."""
+
+    person = models.OneToOneField(AffectedPerson, on_delete=models.CASCADE, related_name="identity")
+    full_name = EncryptedTextField(_("name"))
+    date_of_birth = EncryptedTextField(_("date of birth"), blank=True)
+    approximate_age = EncryptedTextField(_("approximate age"), blank=True)
+    location = EncryptedTextField(_("address or location description"), blank=True)
+    contact_notes = EncryptedTextField(_("contact notes"), blank=True)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("identifying details")
+        verbose_name_plural = _("identifying details")
+
+    def __str__(self) -> str:
+        # Audit entries and logs print this: it must never contain the name.
+        return f"identity of person #{self.person_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.person.situation_id}
+
+
+IDENTITY_FIELDS = ["full_name", "date_of_birth", "approximate_age", "location", "contact_notes"]

@@ -1,0 +1,565 @@
+"""Thin views: find through restrict(), call a service, render. Every page here is no-store."""
+
+import csv
+
+from auditlog.models import LogEntry
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.core.paginator import Paginator
+from django.db.models import Count, Prefetch, Q
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from agencies.models import Site
+from core.access import administrator_required
+from core.concurrency import ConcurrentEdit
+
+from . import services
+from .audit import log_access
+from .forms import (
+    AcceptForm,
+    ConcludeForm,
+    PersonForm,
+    ReassignForm,
+    RejectForm,
+    SituationFilterForm,
+    SituationForm,
+)
+from .models import (
+    AffectedPerson,
+    Situation,
+    SituationRiskFactor,
+    Status,
+)
+
+
+def _site(request: HttpRequest, code: str) -> Site:
+    return get_object_or_404(Site.objects.for_user(request.user), code=code.upper())
+
+
+def _situation(request: HttpRequest, code: str, reference: str, action: str = "view"):
+    """Lookup and authorization in one: what the person may not see does not exist."""
+    queryset = Situation.objects.restrict(request.user, action).select_related(
+        "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
+    )
+    return get_object_or_404(queryset, site__code=code.upper(), reference=reference.upper())
+
+
+def _risk_rows(situation: Situation):
+    return (
+        SituationRiskFactor.objects.filter(situation=situation)
+        .select_related("factor__category", "person")
+        .order_by("factor__category__position", "factor__name")
+    )
+
+
+@never_cache
+def situation_list(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site(request, code)
+    form = SituationFilterForm(request.GET or None, site=site)
+    situations = (
+        Situation.objects.restrict(request.user)
+        .filter(site=site)
+        .select_related("originating_agency", "lead_agency")
+        .annotate(risk_count=Count("risk_factors", filter=Q(risk_factors__person__isnull=True)))
+        .order_by("-created_at")
+    )
+    if form.is_valid():
+        data = form.cleaned_data
+        if data["q"]:
+            situations = situations.filter(reference__icontains=data["q"].strip())
+        if data["status"]:
+            situations = situations.filter(status=data["status"])
+        if data["agency"]:
+            situations = situations.filter(
+                Q(originating_agency=data["agency"])
+                | Q(lead_agency=data["agency"])
+                | Q(
+                    pk__in=Situation.assisting_agencies.through.objects.filter(
+                        agency=data["agency"]
+                    ).values("situation_id")
+                )
+            )
+        if data["category"]:
+            situations = situations.filter(
+                pk__in=SituationRiskFactor.objects.filter(factor__category=data["category"]).values(
+                    "situation_id"
+                )
+            )
+    page = Paginator(situations, 50).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "situations/list.html",
+        {
+            "site": site,
+            "form": form,
+            "page": page,
+            "query": query.urlencode(),
+            "can_create": request.user.agency_id is not None,
+        },
+    )
+
+
+@never_cache
+def situation_create(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site(request, code)
+    form = SituationForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            situation = services.create_draft(request.user, site, form.record())
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("Draft %(ref)s saved. Only your agency can see it until you submit it.")
+                % {"ref": situation.reference},
+            )
+            return redirect(situation)
+    return render(request, "situations/form.html", {"site": site, "form": form, "situation": None})
+
+
+@never_cache
+def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    user = request.user
+    restricted = Situation.objects.restrict(user, "view_identity").filter(pk=situation.pk)
+    is_chair = services.chairs_site(user, situation.site)
+    is_originator = user.agency_id == situation.originating_agency_id
+    context = {
+        "situation": situation,
+        "site": situation.site,
+        "risk_rows": _risk_rows(situation),
+        "persons": situation.affected_persons.all(),
+        "assisting": situation.assisting_agencies.all(),
+        "can_view_identity": restricted.exists(),
+        "can_edit_persons": Situation.objects.restrict(user, "log_response")
+        .filter(pk=situation.pk, status__in=[Status.DRAFT, Status.SUBMITTED, Status.OPEN])
+        .exists(),
+        "can_see_history": Situation.objects.restrict(user, "history")
+        .filter(pk=situation.pk)
+        .exists(),
+        "can_edit": services.can_edit_record(user, situation),
+        "is_originator": is_originator,
+        "is_chair": is_chair,
+        "accept_form": AcceptForm(site=situation.site) if is_chair else None,
+        "reject_form": RejectForm() if is_chair else None,
+        "conclude_form": ConcludeForm() if is_chair else None,
+        "reassign_form": ReassignForm(
+            site=situation.site,
+            initial={
+                "lead_agency": situation.lead_agency,
+                "assisting_agencies": situation.assisting_agencies.all(),
+            },
+        )
+        if is_chair and situation.status == Status.OPEN
+        else None,
+    }
+    return render(request, "situations/detail.html", context)
+
+
+@never_cache
+def situation_edit(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    form = SituationForm(request.POST or None, situation=situation)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.update_record(
+                request.user, situation, form.record(), form.cleaned_data["version"] or 0
+            )
+        except ConcurrentEdit as exc:
+            form.add_error(None, exc.message)
+            situation.refresh_from_db()
+            form.data = form.data.copy()
+            form.data["version"] = situation.version
+        except services.TransitionError as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect(situation)
+    elif not services.can_edit_record(request.user, situation):
+        raise Http404
+    return render(
+        request,
+        "situations/form.html",
+        {"site": situation.site, "form": form, "situation": situation},
+    )
+
+
+def _transition(request, situation, step, success: str):
+    try:
+        step()
+    except services.TransitionError as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        messages.success(request, success)
+    return redirect(situation)
+
+
+@require_POST
+def situation_submit(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    return _transition(
+        request,
+        situation,
+        lambda: services.submit(request.user, situation),
+        _("Submitted. The table will see the de-identified record at its next meeting."),
+    )
+
+
+@require_POST
+def situation_withdraw(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    return _transition(
+        request,
+        situation,
+        lambda: services.withdraw(request.user, situation),
+        _("Withdrawn. Its identifying details were deleted."),
+    )
+
+
+@never_cache
+def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    if not services.chairs_site(request.user, situation.site):
+        raise Http404
+    form = AcceptForm(request.POST or None, site=situation.site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.accept(
+                request.user,
+                situation,
+                form.assignment(),
+                form.cleaned_data["consent"],
+                form.cleaned_data["consent_reason"],
+            )
+        except services.TransitionError as exc:
+            messages.error(request, exc.message)
+            return redirect(situation)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _(
+                    "Accepted. Identifying details are released to the assigned agencies and the "
+                    "response clock has started."
+                ),
+            )
+            return redirect(situation)
+    return render(
+        request,
+        "situations/decision.html",
+        {
+            "situation": situation,
+            "form": form,
+            "title": _("Accept %s") % situation.reference,
+            "button": _("Accept"),
+        },
+    )
+
+
+@never_cache
+def situation_reassign(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    if not services.chairs_site(request.user, situation.site):
+        raise Http404
+    form = ReassignForm(request.POST or None, site=situation.site)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.reassign(request.user, situation, form.assignment())
+        except services.TransitionError as exc:
+            messages.error(request, exc.message)
+            return redirect(situation)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Agencies updated."))
+            return redirect(situation)
+    return render(
+        request,
+        "situations/decision.html",
+        {
+            "situation": situation,
+            "form": form,
+            "title": _("Agencies for %s") % situation.reference,
+            "button": _("Save agencies"),
+        },
+    )
+
+
+@never_cache
+def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    if not services.chairs_site(request.user, situation.site):
+        raise Http404
+    form = RejectForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        return _transition(
+            request,
+            situation,
+            lambda: services.reject(request.user, situation, form.cleaned_data["rejection_reason"]),
+            _("Rejected. Only minimal data is kept; identifying details were deleted."),
+        )
+    return render(
+        request,
+        "situations/decision.html",
+        {
+            "situation": situation,
+            "form": form,
+            "title": _("Reject %s") % situation.reference,
+            "button": _("Reject"),
+        },
+    )
+
+
+@never_cache
+def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    situation = _situation(request, code, reference)
+    if not services.chairs_site(request.user, situation.site):
+        raise Http404
+    form = ConcludeForm(request.POST or None)
+    if request.method == "POST" and form.is_valid():
+        try:
+            services.conclude(
+                request.user,
+                situation,
+                form.cleaned_data["conclusion_reason"],
+                form.cleaned_data["concluded_on"],
+            )
+        except services.TransitionError as exc:
+            messages.error(request, exc.message)
+            return redirect(situation)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Concluded."))
+            return redirect(situation)
+    return render(
+        request,
+        "situations/decision.html",
+        {
+            "situation": situation,
+            "form": form,
+            "title": _("Conclude %s") % situation.reference,
+            "button": _("Conclude"),
+        },
+    )
+
+
+@never_cache
+def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    """Filter 3, on demand. Each showing is an access entry in the audit trail."""
+    situation = _situation(request, code, reference, "view_identity")
+    persons = situation.affected_persons.select_related("identity").prefetch_related(
+        Prefetch(
+            "risk_factors",
+            SituationRiskFactor.objects.select_related("factor__category"),
+        )
+    )
+    log_access(situation, request.user, "identifying details")
+    can_edit = (
+        Situation.objects.restrict(request.user, "log_response")
+        .filter(pk=situation.pk, status__in=[Status.DRAFT, Status.SUBMITTED, Status.OPEN])
+        .exists()
+    )
+    return render(
+        request,
+        "situations/identity.html",
+        {"situation": situation, "persons": persons, "can_edit": can_edit},
+    )
+
+
+@never_cache
+def person_form(
+    request: HttpRequest, code: str, reference: str, key: str | None = None
+) -> HttpResponse:
+    situation = _situation(request, code, reference, "log_response")
+    person = None
+    if key is not None:
+        person = get_object_or_404(
+            AffectedPerson.objects.select_related("identity"), situation=situation, key=key
+        )
+        log_access(situation, request.user, "identifying details")
+    form = PersonForm(request.POST or None, situation=situation, person=person)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.save_person(
+                request.user,
+                situation,
+                person=person,
+                label=data["label"],
+                age_group=data["age_group"],
+                gender=data["gender"],
+                identity=form.identity(),
+                risk_factor_ids=data["risk_factors"],
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("situation_identity", code=code, reference=situation.reference)
+    return render(
+        request,
+        "situations/person_form.html",
+        {"situation": situation, "form": form, "person": person},
+    )
+
+
+@require_POST
+def person_remove(request: HttpRequest, code: str, reference: str, key: str) -> HttpResponse:
+    situation = _situation(request, code, reference, "log_response")
+    person = get_object_or_404(AffectedPerson, situation=situation, key=key)
+    services.remove_person(request.user, situation, person)
+    messages.success(request, _("Removed, with its identifying details."))
+    return redirect("situation_identity", code=code, reference=situation.reference)
+
+
+def situation_log_entries(situation: Situation):
+    return LogEntry.objects.filter(additional_data__situation=situation.pk).select_related(
+        "actor", "actor__agency", "content_type"
+    )
+
+
+@never_cache
+def situation_history(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    """Who viewed, who changed: for the agencies involved. Field names, never values."""
+    situation = _situation(request, code, reference, "history")
+    entries = Paginator(situation_log_entries(situation).order_by("-timestamp"), 100)
+    return render(
+        request,
+        "situations/history.html",
+        {"situation": situation, "page": entries.get_page(request.GET.get("page"))},
+    )
+
+
+RTD_COLUMNS = [
+    "reference",
+    "site",
+    "status",
+    "date_first_presented",
+    "subject_type",
+    "age_group",
+    "gender",
+    "originating_agency",
+    "originating_sector",
+    "referral_source",
+    "decision",
+    "risk_factors",
+    "protective_factors",
+    "study_flags",
+    "affected_persons",
+    "services_mobilized",
+    "lead_agency",
+    "lead_sector",
+    "assisting_agencies",
+    "consent",
+    "conclusion_reason",
+    "date_concluded",
+]
+
+
+@never_cache
+def situation_export(request: HttpRequest, code: str) -> HttpResponse:
+    """De-identified rows, RTD-shaped; rejected rows carry N/A where the province redacts.
+
+    No narrative and no identifying detail ever leaves in an export.
+    """
+    site = _site(request, code)
+    situations = (
+        Situation.objects.restrict(request.user)
+        .filter(site=site, status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED])
+        .select_related("originating_agency", "referral_source", "lead_agency", "conclusion_reason")
+        .prefetch_related(
+            "assisting_agencies",
+            "protective_factors",
+            "study_flags",
+            "services_mobilized",
+            Prefetch(
+                "risk_factors", SituationRiskFactor.objects.select_related("factor__category")
+            ),
+            "affected_persons",
+        )
+        .order_by("reference")
+    )
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{site.code}-situations-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(RTD_COLUMNS)
+    na = "N/A"
+    for s in situations:
+        rejected = s.status == Status.REJECTED
+        factors = sorted({str(r.factor) for r in s.risk_factors.all()})
+        writer.writerow(
+            [
+                s.reference,
+                site.code,
+                s.status,
+                s.first_presented_on.isoformat() if s.first_presented_on else "",
+                s.subject_type,
+                s.age_group,
+                s.gender,
+                s.originating_agency.name,
+                s.originating_agency.sector,
+                s.referral_source.name if s.referral_source else "",
+                "rejected" if rejected else "accepted",
+                na if rejected else "; ".join(factors),
+                na if rejected else "; ".join(p.name for p in s.protective_factors.all()),
+                na if rejected else "; ".join(f.name for f in s.study_flags.all()),
+                na if rejected else len(s.affected_persons.all()),
+                na if rejected else "; ".join(x.name for x in s.services_mobilized.all()),
+                s.lead_agency.name if s.lead_agency else "",
+                s.lead_agency.sector if s.lead_agency else "",
+                na if rejected else "; ".join(a.name for a in s.assisting_agencies.all()),
+                s.consent,
+                s.conclusion_reason.name if s.conclusion_reason else "",
+                s.concluded_on.isoformat() if s.concluded_on else "",
+            ]
+        )
+    LogEntry.objects.log_create(
+        site,
+        action=LogEntry.Action.ACCESS,
+        actor=request.user,
+        force_log=True,
+        changes={"exported": [None, "de-identified situations CSV"]},
+    )
+    return response
+
+
+@never_cache
+@administrator_required
+def privacy_audit(request: HttpRequest) -> HttpResponse:
+    """The privacy officer's view of the whole deployment: metadata only, never the diffs."""
+    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
+    action = request.GET.get("action", "")
+    if action.isdigit():
+        entries = entries.filter(action=int(action))
+    actor = request.GET.get("actor", "").strip()[:150]
+    if actor:
+        entries = entries.filter(actor__username__iexact=actor)
+    page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    query = request.GET.copy()
+    query.pop("page", None)
+    return render(
+        request,
+        "situations/privacy_audit.html",
+        {
+            "page": page,
+            "actions": LogEntry.Action.choices,
+            "action": action,
+            "actor": actor,
+            "query": query.urlencode(),
+        },
+    )
