@@ -9,6 +9,7 @@ from django.utils.translation import gettext as _
 
 from core.access import administrator_required
 from core.concurrency import ConcurrentEdit
+from core.forms import posted as _posted
 
 from . import services
 from .forms import PersonForm, SeatFormSet, check_seats_fit_role, seat_initial
@@ -71,8 +72,8 @@ def people_list(request: HttpRequest) -> HttpResponse:
 
 @administrator_required
 def person_create(request: HttpRequest) -> HttpResponse:
-    form = PersonForm(request.POST or None)
-    formset = SeatFormSet(request.POST or None, prefix="seats")
+    form = PersonForm(_posted(request))
+    formset = SeatFormSet(_posted(request), prefix="seats")
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         if check_seats_fit_role(form, formset):
             fields = {name: form.cleaned_data[name] for name in PersonForm.Meta.fields}
@@ -97,8 +98,8 @@ def person_edit(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username)
     if person.is_superuser and not request.user.is_superuser:
         raise Http404
-    form = PersonForm(request.POST or None, instance=person)
-    formset = SeatFormSet(request.POST or None, prefix="seats", initial=seat_initial(person))
+    form = PersonForm(_posted(request), instance=person)
+    formset = SeatFormSet(_posted(request), prefix="seats", initial=seat_initial(person))
     if request.method == "POST" and form.is_valid() and formset.is_valid():
         if check_seats_fit_role(form, formset):
             fields = {name: form.cleaned_data[name] for name in PersonForm.Meta.fields}

@@ -17,6 +17,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Site
 from core.access import administrator_required
 from core.concurrency import ConcurrentEdit
+from core.forms import posted as _posted
 
 from . import services
 from .audit import log_access
@@ -109,7 +110,7 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
 @never_cache
 def situation_create(request: HttpRequest, code: str) -> HttpResponse:
     site = _site(request, code)
-    form = SituationForm(request.POST or None)
+    form = SituationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             situation = services.create_draft(request.user, site, form.record())
@@ -167,7 +168,7 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
 @never_cache
 def situation_edit(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     situation = _situation(request, code, reference)
-    form = SituationForm(request.POST or None, situation=situation)
+    form = SituationForm(_posted(request), situation=situation)
     if request.method == "POST" and form.is_valid():
         try:
             services.update_record(
@@ -233,7 +234,7 @@ def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpRes
     situation = _situation(request, code, reference)
     if not services.chairs_site(request.user, situation.site):
         raise Http404
-    form = AcceptForm(request.POST or None, site=situation.site)
+    form = AcceptForm(_posted(request), site=situation.site)
     if request.method == "POST" and form.is_valid():
         try:
             services.accept(
@@ -274,7 +275,7 @@ def situation_reassign(request: HttpRequest, code: str, reference: str) -> HttpR
     situation = _situation(request, code, reference)
     if not services.chairs_site(request.user, situation.site):
         raise Http404
-    form = ReassignForm(request.POST or None, site=situation.site)
+    form = ReassignForm(_posted(request), site=situation.site)
     if request.method == "POST" and form.is_valid():
         try:
             services.reassign(request.user, situation, form.assignment())
@@ -303,7 +304,7 @@ def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpRes
     situation = _situation(request, code, reference)
     if not services.chairs_site(request.user, situation.site):
         raise Http404
-    form = RejectForm(request.POST or None)
+    form = RejectForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         return _transition(
             request,
@@ -328,7 +329,7 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
     situation = _situation(request, code, reference)
     if not services.chairs_site(request.user, situation.site):
         raise Http404
-    form = ConcludeForm(request.POST or None)
+    form = ConcludeForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:
             services.conclude(
@@ -391,7 +392,7 @@ def person_form(
             AffectedPerson.objects.select_related("identity"), situation=situation, key=key
         )
         log_access(situation, request.user, "identifying details")
-    form = PersonForm(request.POST or None, situation=situation, person=person)
+    form = PersonForm(_posted(request), situation=situation, person=person)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

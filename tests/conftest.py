@@ -27,6 +27,20 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+@pytest.fixture(autouse=True)
+def _lists(request):
+    """Transactional tests (browser, worker) flush the database, data migrations included."""
+    marker = request.node.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    if transactional or "live_server" in request.fixturenames:
+        from django.apps import apps
+
+        from situations.lists import seed
+
+        request.getfixturevalue("transactional_db")
+        seed(apps)
+
+
 @dataclass
 class Cast:
     rex: Site

@@ -27,7 +27,8 @@ def _routes(patterns, prefix=""):
 
 
 def _sample(route: str) -> str:
-    path = re.sub(r"<(?:\w+:)?(\w+)>", "sample", route)
+    path = re.sub(r"<uuid:\w+>", "00000000-0000-0000-0000-000000000000", route)
+    path = re.sub(r"<(?:\w+:)?(\w+)>", "sample", path)
     return "/" + path.lstrip("^").rstrip("$")
 
 

@@ -62,3 +62,8 @@ def sign_in_as(live_server, context):
         )
 
     return sign_in
+
+
+@pytest.fixture(autouse=True)
+def _fail_fast(page):
+    page.set_default_timeout(10_000)

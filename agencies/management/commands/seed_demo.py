@@ -63,8 +63,12 @@ class Command(BaseCommand):
                 user=roamer, site=sites[code], defaults={"role": Membership.Role.REPRESENTATIVE}
             )
         people.append(roamer)
+        from situations.demo import seed_site
+
+        situations = sum(seed_site(site) for site in sites.values())
         self.stdout.write(
-            f"Demo ready: {len(sites)} sites, {len(agencies)} agencies, {len(people)} people. "
+            f"Demo ready: {len(sites)} sites, {len(agencies)} agencies, {len(people)} people, "
+            f"{situations} new situations. "
             f"Every demo password is {demo.DEMO_PASSWORD!r}."
         )
         self.stdout.write("Try: admin, steering, chair.rex, cochair.rex, rep.rex.comh, rep.sca.cac")

@@ -1,0 +1,206 @@
+"""The permission matrix: every situation URL against the whole cast.
+
+Anyone not listed as allowed gets 404 (forbidden and nonexistent look the same); an anonymous
+visitor is sent to sign-in.
+"""
+
+import logging
+
+import pytest
+from auditlog.models import LogEntry
+from django.core import mail
+from django.urls import reverse
+
+from tests.conftest import MARKER
+
+MEMBERS = {"alice", "bob", "dave", "erin", "carol"}
+INVOLVED = {"alice", "bob", "dave"}
+EVERYONE = ["alice", "bob", "dave", "erin", "carol", "charlie", "steve", "adam", None]
+
+# url name, situation state (None: a site-level URL), method, who may, status when allowed
+MATRIX = [
+    ("situation_list", None, "get", MEMBERS, 200),
+    ("situation_create", None, "get", MEMBERS, 200),
+    ("situation_export", None, "get", MEMBERS, 200),
+    ("situation_detail", "draft", "get", {"alice"}, 200),
+    ("situation_detail", "submitted", "get", MEMBERS, 200),
+    ("situation_detail", "open", "get", MEMBERS, 200),
+    ("situation_detail", "rejected", "get", MEMBERS, 200),
+    ("situation_detail", "concluded", "get", MEMBERS, 200),
+    ("situation_identity", "draft", "get", {"alice"}, 200),
+    ("situation_identity", "submitted", "get", {"alice"}, 200),
+    ("situation_identity", "open", "get", INVOLVED, 200),
+    ("situation_identity", "concluded", "get", INVOLVED, 200),
+    ("situation_identity", "rejected", "get", set(), 200),
+    ("situation_edit", "draft", "get", {"alice"}, 200),
+    ("situation_edit", "submitted", "get", {"alice"}, 200),
+    ("situation_edit", "open", "get", {"carol"}, 200),
+    ("situation_edit", "concluded", "get", set(), 200),
+    ("situation_history", "open", "get", INVOLVED, 200),
+    ("situation_history", "rejected", "get", {"alice"}, 200),
+    ("situation_accept", "submitted", "get", {"carol"}, 200),
+    ("situation_reject", "submitted", "get", {"carol"}, 200),
+    ("situation_conclude", "open", "get", {"carol"}, 200),
+    ("situation_reassign", "open", "get", {"carol"}, 200),
+    ("person_add", "submitted", "get", {"alice"}, 200),
+    ("person_add", "open", "get", INVOLVED, 200),
+    ("person_add", "concluded", "get", set(), 200),
+    ("person_edit", "open", "get", INVOLVED, 200),
+    ("situation_submit", "draft", "post", {"alice"}, 302),
+    ("situation_withdraw", "submitted", "post", {"alice"}, 302),
+    ("situation_reject", "submitted", "post", {"carol"}, 302),
+    ("situation_accept", "submitted", "post", {"carol"}, 200),  # empty form: errors shown
+    ("person_remove", "open", "post", INVOLVED, 302),
+    ("privacy_audit", None, "get", {"adam"}, 200),
+]
+
+
+def url_for(name, situation, site_code="rex"):
+    if name == "privacy_audit":
+        return reverse(name)
+    if situation is None:
+        return reverse(name, kwargs={"code": site_code})
+    kwargs = {"code": situation.site.slug, "reference": situation.reference}
+    if name in ("person_edit", "person_remove"):
+        kwargs["key"] = situation.affected_persons.get().key
+    return reverse(name, kwargs=kwargs)
+
+
+def request(client, method, url, name):
+    data = {"rejection_reason": "not_aer"} if name == "situation_reject" else {}
+    return client.get(url) if method == "get" else client.post(url, data)
+
+
+def _check(client, cast, who, name, url, method, allowed, ok):
+    client.logout()
+    if who is None:
+        response = request(client, method, url, name)
+        assert response.status_code == 302, (who, name)
+        assert response["Location"].startswith("/accounts/login/")
+        return
+    client.force_login(getattr(cast, who))
+    response = request(client, method, url, name)
+    expected = ok if who in allowed else 404
+    assert response.status_code == expected, (who, name, url, response.status_code)
+
+
+READS = [row for row in MATRIX if row[2] == "get"]
+WRITES = [row for row in MATRIX if row[2] == "post"]
+
+
+@pytest.mark.parametrize(
+    ("name", "state", "method", "allowed", "ok"), READS, ids=[f"{m[0]}-{m[1]}" for m in READS]
+)
+def test_permission_matrix_for_reads(client, cast, story, name, state, method, allowed, ok):
+    url = url_for(name, getattr(story, state) if state else None)
+    for who in EVERYONE:
+        _check(client, cast, who, name, url, method, allowed, ok)
+
+
+@pytest.mark.parametrize("who", EVERYONE)
+@pytest.mark.parametrize(
+    ("name", "state", "method", "allowed", "ok"), WRITES, ids=[f"{m[0]}-{m[1]}" for m in WRITES]
+)
+def test_permission_matrix_for_writes(client, cast, story, who, name, state, method, allowed, ok):
+    # Writes change the state, so each person tries on a fresh story.
+    url = url_for(name, getattr(story, state) if state else None)
+    _check(client, cast, who, name, url, method, allowed, ok)
+
+
+def test_another_site_is_invisible_even_by_its_exact_address(client, cast, story):
+    client.force_login(cast.charlie)
+    assert client.get(reverse("situation_list", kwargs={"code": "rex"})).status_code == 404
+    # And a Rexdale reference under Charlie's own site does not resolve either.
+    url = f"/sites/sca/situations/{story.open.reference}/"
+    assert client.get(url).status_code == 404
+
+
+def test_case_pages_are_never_cached(client, cast, story):
+    client.force_login(cast.bob)
+    for name in ("situation_detail", "situation_identity"):
+        response = client.get(url_for(name, story.open))
+        assert "no-store" in response["Cache-Control"]
+
+
+ALL_GET_PAGES = [(n, s) for n, s, m, _, _ in MATRIX if m == "get"] + [
+    ("home", None),
+    ("site_detail", None),
+]
+
+
+def _get_url(name, story):
+    if name == "home":
+        return "/"
+    if name == "site_detail":
+        return "/sites/rex/"
+    state = dict(ALL_GET_PAGES).get(name)
+    return url_for(name, getattr(story, state) if state else None)
+
+
+@pytest.mark.parametrize("who", ["erin", "carol", "charlie", "steve", "adam"])
+def test_identifying_details_reach_nobody_without_need_to_know(client, cast, story, who, caplog):
+    caplog.set_level(logging.DEBUG)
+    client.force_login(getattr(cast, who))
+    seen = 0
+    for name, state in ALL_GET_PAGES:
+        for situation in (
+            story.draft,
+            story.submitted,
+            story.open,
+            story.concluded,
+            story.rejected,
+        ):
+            if state is None and situation is not story.open:
+                continue
+            if name == "person_edit" and not situation.affected_persons.exists():
+                continue  # rejected: its persons were deleted
+            url = url_for(name, situation) if state else _get_url(name, story)
+            body = client.get(url).content.decode()
+            assert MARKER not in body, (who, url)
+            seen += 1
+    assert seen > 20
+    assert MARKER not in caplog.text
+
+
+def test_the_involved_agencies_do_see_them_which_proves_the_marker_is_there(client, cast, story):
+    for who in ("alice", "bob", "dave"):
+        client.force_login(getattr(cast, who))
+        assert MARKER in client.get(url_for("situation_identity", story.open)).content.decode()
+
+
+def test_no_identifying_detail_in_audit_diffs_or_emails(client, cast, story):
+    client.force_login(cast.bob)
+    client.get(url_for("situation_identity", story.open))
+    for entry in LogEntry.objects.all():
+        assert MARKER not in str(entry.changes), entry
+        assert MARKER not in entry.object_repr
+        assert MARKER not in str(entry.additional_data)
+        assert MARKER not in str(entry.serialized_data)
+    for message in mail.outbox:
+        assert MARKER not in message.body and MARKER not in message.subject
+
+
+def test_viewing_identity_leaves_an_access_entry(client, cast, story):
+    client.force_login(cast.bob)
+    before = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count()
+    client.get(url_for("situation_identity", story.open))
+    entry = LogEntry.objects.filter(action=LogEntry.Action.ACCESS).latest("timestamp")
+    assert LogEntry.objects.filter(action=LogEntry.Action.ACCESS).count() == before + 1
+    assert entry.actor == cast.bob
+    assert entry.object_repr == story.open.reference
+
+
+def test_the_history_panel_names_viewers_and_changes(client, cast, story):
+    client.force_login(cast.bob)
+    client.get(url_for("situation_identity", story.open))
+    client.force_login(cast.alice)
+    body = client.get(url_for("situation_history", story.open)).content.decode()
+    assert "Bob" in body and "identifying details" in body
+    assert "status" in body
+
+
+def test_the_privacy_officer_sees_metadata_but_no_values(client, cast, story):
+    client.force_login(cast.adam)
+    body = client.get(reverse("privacy_audit")).content.decode()
+    assert story.open.reference in body
+    assert "[redacted]" not in body and "A youth at risk" not in body
