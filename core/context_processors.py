@@ -2,13 +2,14 @@ from django.urls import reverse
 from django.utils.translation import gettext_lazy as _
 
 from .models import Heartbeat
-from .tasks import HEARTBEAT
 
 
 def navigation(request) -> dict:
     user = getattr(request, "user", None)
     if user is None or not user.is_authenticated:
         return {}
+    from reminders.services import SWEEP_HEARTBEAT, unread_count
+
     items = [(_("Home"), reverse("home"))]
     chairs = False
     if user.is_administrator or user.is_superuser:
@@ -17,8 +18,9 @@ def navigation(request) -> dict:
             (_("Audit trail"), reverse("privacy_audit")),
             (_("Administration"), reverse("admin:index")),
         ]
-    else:
+    elif user.agency_id:
         chairs = any(m.chairs for m in user.memberships.all())
+        items.append((_("My agency's situations"), reverse("my_situations")))
     current = request.path
     nav = [
         {
@@ -28,5 +30,10 @@ def navigation(request) -> dict:
         }
         for label, url in items
     ]
-    show_beat_banner = (chairs or user.is_administrator) and Heartbeat.is_stale(HEARTBEAT)
-    return {"nav_items": nav, "beat_stale": show_beat_banner}
+    # The clock's sweep is the dead-man switch: when it is stale, reminders are late.
+    show_banner = (chairs or user.is_administrator) and Heartbeat.is_stale(SWEEP_HEARTBEAT)
+    return {
+        "nav_items": nav,
+        "beat_stale": show_banner,
+        "unread_notifications": unread_count(user) if user.agency_id else None,
+    }

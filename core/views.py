@@ -37,8 +37,8 @@ def _check_broker() -> str | None:
     return None
 
 
-def _check_heartbeat() -> str | None:
-    age = Heartbeat.age(HEARTBEAT)
+def _check_heartbeat(name: str) -> str | None:
+    age = Heartbeat.age(name)
     if age is None:
         return "never ran"
     if age > settings.HEARTBEAT_MAX_AGE:
@@ -52,7 +52,11 @@ def _check_heartbeat() -> str | None:
 def readyz(request: HttpRequest) -> JsonResponse:
     """Ready: database, broker and the beat's heartbeat. Error names only, never URLs."""
     checks = {"database": _check_database(), "broker": _check_broker()}
-    checks["heartbeat"] = _check_heartbeat() if checks["database"] is None else "unknown"
+    from reminders.services import SWEEP_HEARTBEAT
+
+    database_ok = checks["database"] is None
+    checks["heartbeat"] = _check_heartbeat(HEARTBEAT) if database_ok else "unknown"
+    checks["clock_sweep"] = _check_heartbeat(SWEEP_HEARTBEAT) if database_ok else "unknown"
     ok = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ok else "fail",

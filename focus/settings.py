@@ -75,6 +75,7 @@ INSTALLED_APPS = [
     "core",
     "agencies",
     "situations",
+    "reminders",
     "meetings",
 ]
 
@@ -233,6 +234,12 @@ CELERY_BEAT_SCHEDULE = {
 CELERY_BEAT_SCHEDULE["purge-identities"] = {
     "task": "situations.tasks.purge_expired_identities",
     "schedule": crontab(minute=17),
+}
+# The response clock: under this many hours left, a situation shows as "at risk".
+CLOCK_AT_RISK_HOURS = env_int("CLOCK_AT_RISK_HOURS", 8)
+CELERY_BEAT_SCHEDULE["sweep-clocks"] = {
+    "task": "reminders.tasks.sweep_clocks",
+    "schedule": crontab(),
 }
 # /readyz and the staff banner call the beat stale past this age.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("HEARTBEAT_MAX_AGE_SECONDS", 300))

@@ -20,6 +20,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("", include("agencies.urls")),
     path("", include("situations.urls")),
+    path("", include("reminders.urls")),
 ]
 
 admin.site.site_header = "FOCUS situation tables"

@@ -6,9 +6,12 @@ from auditlog.registry import auditlog
 from .models import (
     IDENTITY_FIELDS,
     AffectedPerson,
+    ContactAttempt,
     IdentifyingDetails,
+    InterventionPlan,
     Situation,
     SituationRiskFactor,
+    SituationUpdate,
 )
 
 auditlog.register(
@@ -20,6 +23,12 @@ auditlog.register(
 auditlog.register(AffectedPerson, exclude_fields=["key"])
 auditlog.register(SituationRiskFactor)
 auditlog.register(IdentifyingDetails, mask_fields=IDENTITY_FIELDS, exclude_fields=["updated_at"])
+# Plans, notes and updates are free text that may name someone despite the reminders: masked.
+auditlog.register(
+    InterventionPlan, mask_fields=["who", "how"], exclude_fields=["updated_at", "version"]
+)
+auditlog.register(ContactAttempt, mask_fields=["notes"])
+auditlog.register(SituationUpdate, mask_fields=["text"])
 
 
 def log_access(situation: Situation, actor, what: str) -> None:

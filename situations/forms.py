@@ -1,5 +1,7 @@
 """Forms validate on the server; every choice is limited to what the person may pick."""
 
+from datetime import timedelta
+
 from django import forms
 from django.core.exceptions import ValidationError
 from django.utils import timezone
@@ -13,6 +15,8 @@ from .models import (
     AgeGroup,
     ConclusionReason,
     Consent,
+    ContactMethod,
+    ContactOutcome,
     Gender,
     ProtectiveFactor,
     RejectionReason,
@@ -331,3 +335,62 @@ class SituationFilterForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["agency"].queryset = services.agencies_at_site(site)
         self.fields["category"].queryset = RiskCategory.objects.all()
+
+
+class PlanForm(forms.Form):
+    version = forms.IntegerField(widget=forms.HiddenInput, required=False)
+    who = forms.CharField(label=_("Who goes"), max_length=300)
+    planned_for = forms.DateTimeField(
+        label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
+    )
+    how = forms.CharField(label=_("How"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
+
+
+class ContactForm(forms.Form):
+    attempted_at = forms.DateTimeField(
+        label=_("Date and time"),
+        widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
+    )
+    method = forms.ChoiceField(label=_("Method"), choices=ContactMethod.choices)
+    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
+    notes = forms.CharField(
+        label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
+    )
+
+    def clean_attempted_at(self):
+        value = self.cleaned_data["attempted_at"]
+        if value > timezone.now() + timedelta(minutes=5):
+            raise ValidationError(_("A contact attempt cannot be in the future."))
+        return value
+
+
+class UpdateForm(forms.Form):
+    text = forms.CharField(
+        label=_("Update for the next meeting"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 3}),
+        help_text=_("The whole table hears this: keep names out."),
+    )
+    proposes_conclusion = forms.BooleanField(label=_("Propose to conclude"), required=False)
+    proposed_reason = forms.ModelChoiceField(
+        label=_("Proposed conclusion reason"),
+        queryset=ConclusionReason.objects.filter(active=True).exclude(
+            outcome=ConclusionReason.Outcome.REJECTED
+        ),
+        required=False,
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("proposes_conclusion") and not data.get("proposed_reason"):
+            self.add_error("proposed_reason", _("Choose the conclusion reason you propose."))
+        return data
+
+
+class ServicesForm(forms.Form):
+    services_mobilized = forms.ModelMultipleChoiceField(
+        label=_("Services mobilized"),
+        queryset=Service.objects.filter(active=True),
+        required=False,
+        widget=CHECKBOXES,
+    )

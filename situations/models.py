@@ -159,6 +159,7 @@ class SituationQuerySet(models.QuerySet):
         view_identity / log_response: need-to-know, from guardian grants to agency groups,
         never model-wide and never because someone is a superuser; and only at their sites.
         history: the agencies involved (originating, lead, assisting) at their sites.
+        view_response: the plan and contact log, for the lead and assisting agencies.
         """
         if not (user.is_authenticated and user.is_active and user.agency_id):
             return self.none()
@@ -174,6 +175,10 @@ class SituationQuerySet(models.QuerySet):
                 Q(originating_agency=user.agency_id)
                 | Q(lead_agency=user.agency_id)
                 | Q(assisting_agencies=user.agency_id)
+            ).distinct()
+        if action == "view_response":
+            return visible.filter(
+                Q(lead_agency=user.agency_id) | Q(assisting_agencies=user.agency_id)
             ).distinct()
         if action in ("view_identity", "log_response"):
             granted = get_objects_for_user(
@@ -326,12 +331,15 @@ class Situation(VersionedModel):
             return None
         return self.concluded_at + timedelta(days=self.site.retention_days)
 
-    def involved_agency_ids(self) -> set[int]:
-        ids = {self.originating_agency_id}
+    def intervening_agency_ids(self) -> set[int]:
+        """Lead and assisting agencies: those who plan and act (filter 4)."""
+        ids = {a.pk for a in self.assisting_agencies.all()}
         if self.lead_agency_id:
             ids.add(self.lead_agency_id)
-        ids.update(a.pk for a in self.assisting_agencies.all())
         return ids
+
+    def involved_agency_ids(self) -> set[int]:
+        return self.intervening_agency_ids() | {self.originating_agency_id}
 
 
 class SituationGroupObjectPermission(GroupObjectPermissionBase):
@@ -443,3 +451,98 @@ class IdentifyingDetails(models.Model):
 
 
 IDENTITY_FIELDS = ["full_name", "date_of_birth", "approximate_age", "location", "contact_notes"]
+
+
+# ---- Filter 4: the response ------------------------------------------------------------------
+
+
+class ContactMethod(models.TextChoices):
+    DOOR_KNOCK = "door_knock", _("Door knock")
+    PHONE = "phone", _("Phone")
+    OFFICE = "office", _("Office visit")
+    OTHER = "other", _("Other")
+
+
+class ContactOutcome(models.TextChoices):
+    CONTACTED = "contacted", _("Contacted")
+    NOT_FOUND = "not_found", _("Not found")
+    REFUSED = "refused", _("Refused")
+    OTHER = "other", _("Other")
+
+
+class InterventionPlan(VersionedModel):
+    """Who goes, when and how: planned by the intervening agencies, often right after the
+    meeting. Need-to-know (filter 4)."""
+
+    situation = models.OneToOneField(Situation, on_delete=models.CASCADE, related_name="plan")
+    who = models.CharField(_("who goes"), max_length=300)
+    planned_for = models.DateTimeField(_("when"))
+    how = models.TextField(_("how"), max_length=2000)
+    updated_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("intervention plan")
+
+    def __str__(self) -> str:
+        return f"plan for situation #{self.situation_id}"
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.situation_id}
+
+
+class ContactAttempt(models.Model):
+    situation = models.ForeignKey(
+        Situation, on_delete=models.CASCADE, related_name="contact_attempts"
+    )
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    attempted_at = models.DateTimeField(_("date and time"))
+    method = models.CharField(_("method"), max_length=20, choices=ContactMethod.choices)
+    outcome = models.CharField(_("outcome"), max_length=20, choices=ContactOutcome.choices)
+    notes = models.TextField(_("notes"), max_length=2000, blank=True)
+    logged_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    logged_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-attempted_at"]
+        verbose_name = _("contact attempt")
+
+    def __str__(self) -> str:
+        return f"contact attempt #{self.pk}"
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.situation_id}
+
+
+class SituationUpdate(models.Model):
+    """What the lead agency reports at the next meeting: de-identified, seen by the table."""
+
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="updates")
+    agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
+    text = models.TextField(_("update for the next meeting"), max_length=2000)
+    proposes_conclusion = models.BooleanField(_("propose to conclude"), default=False)
+    proposed_reason = models.ForeignKey(
+        ConclusionReason,
+        verbose_name=_("proposed conclusion reason"),
+        on_delete=models.PROTECT,
+        null=True,
+        blank=True,
+    )
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["-created_at"]
+        verbose_name = _("update")
+
+    def __str__(self) -> str:
+        return f"update #{self.pk}"
+
+    def get_additional_data(self) -> dict:
+        return {"situation": self.situation_id}

@@ -25,14 +25,19 @@ from agencies.models import Agency, Membership, Site, User
 from .models import (
     AffectedPerson,
     ConclusionReason,
+    ContactAttempt,
+    ContactOutcome,
     IdentifyingDetails,
+    InterventionPlan,
     ReferenceSequence,
     RiskFactor,
     Situation,
     SituationGroupObjectPermission,
     SituationRiskFactor,
+    SituationUpdate,
     Status,
 )
+from .signals import first_contact_made
 
 PERMS = ("view_identity", "log_response")
 
@@ -100,7 +105,11 @@ def expected_grants(situation: Situation) -> set[tuple[int, str]]:
     if status in (Status.DRAFT, Status.SUBMITTED):
         return {(situation.originating_agency_id, perm) for perm in PERMS}
     if status == Status.OPEN:
-        return {(agency, perm) for agency in situation.involved_agency_ids() for perm in PERMS}
+        # The originating agency keeps sight of its own client; the plan and the log belong to
+        # the agencies that intervene (domain.md §5).
+        return {(a, "view_identity") for a in situation.involved_agency_ids()} | {
+            (a, "log_response") for a in situation.intervening_agency_ids()
+        }
     if status == Status.CONCLUDED and situation.identity_purged_at is None:
         return {(agency, "view_identity") for agency in situation.involved_agency_ids()}
     return set()
@@ -494,3 +503,109 @@ def purge_expired_identities(now: datetime | None = None) -> int:
         ).values_list("pk", flat=True)
         purged += sum(purge_identity(pk, now=now) for pk in list(due))
     return purged
+
+
+# ---- Filter 4: responses ----------------------------------------------------------------------
+
+
+def _require_responder(user: User, situation: Situation) -> Situation:
+    """Lead and assisting agencies (log_response), while the situation is open."""
+    found = (
+        Situation.objects.restrict(user, "log_response")
+        .select_for_update(of=("self",))
+        .select_related("site")
+        .filter(pk=situation.pk, status=Status.OPEN)
+        .first()
+    )
+    _require(found is not None)
+    return found
+
+
+@dataclass
+class Plan:
+    who: str
+    planned_for: datetime
+    how: str
+
+
+@transaction.atomic
+def save_plan(user: User, situation: Situation, plan: Plan, version: int | None) -> None:
+    situation = _require_responder(user, situation)
+    existing = InterventionPlan.objects.filter(situation=situation).first()
+    with set_actor(user):
+        if existing is None:
+            existing = InterventionPlan(situation=situation)
+        else:
+            existing.claim_version(version or 0)
+        existing.who, existing.planned_for, existing.how = plan.who, plan.planned_for, plan.how
+        existing.updated_by = user
+        existing.full_clean(exclude=["situation"])
+        existing.save()
+
+
+@transaction.atomic
+def log_contact(
+    user: User,
+    situation: Situation,
+    *,
+    attempted_at: datetime,
+    method: str,
+    outcome: str,
+    notes: str = "",
+) -> ContactAttempt:
+    """Record an attempt. The first successful contact stops the clock and the reminders."""
+    situation = _require_responder(user, situation)
+    now = timezone.now()
+    if attempted_at > now + timedelta(minutes=5):
+        raise ValidationError(_("A contact attempt cannot be in the future."))
+    if attempted_at < situation.accepted_at - timedelta(days=1):
+        raise ValidationError(_("This is long before the table accepted the situation."))
+    with set_actor(user):
+        attempt = ContactAttempt(
+            situation=situation,
+            agency=user.agency,
+            attempted_at=attempted_at,
+            method=method,
+            outcome=outcome,
+            notes=notes.strip(),
+            logged_by=user,
+        )
+        attempt.full_clean(exclude=["situation", "agency"])
+        attempt.save()
+        if outcome == ContactOutcome.CONTACTED and situation.first_contact_at is None:
+            situation.first_contact_at = max(attempted_at, situation.accepted_at)
+            situation.save()
+            first_contact_made.send(sender=Situation, situation=situation)
+    return attempt
+
+
+@transaction.atomic
+def add_update(
+    user: User,
+    situation: Situation,
+    text: str,
+    proposes_conclusion: bool = False,
+    proposed_reason: ConclusionReason | None = None,
+) -> SituationUpdate:
+    situation = _require_responder(user, situation)
+    if proposes_conclusion and proposed_reason is None:
+        raise ValidationError(_("Choose the conclusion reason you propose."))
+    with set_actor(user):
+        update = SituationUpdate(
+            situation=situation,
+            agency=user.agency,
+            text=text.strip(),
+            proposes_conclusion=proposes_conclusion,
+            proposed_reason=proposed_reason if proposes_conclusion else None,
+            created_by=user,
+        )
+        update.full_clean(exclude=["situation", "agency"])
+        update.save()
+    return update
+
+
+@transaction.atomic
+def set_services(user: User, situation: Situation, services_mobilized: Iterable) -> None:
+    situation = _require_responder(user, situation)
+    with set_actor(user):
+        situation.services_mobilized.set(services_mobilized)

@@ -21,5 +21,7 @@ urlpatterns = [
     path(SITUATION + "persons/<uuid:key>/", views.person_form, name="person_edit"),
     path(SITUATION + "persons/<uuid:key>/remove/", views.person_remove, name="person_remove"),
     path(SITUATION + "history/", views.situation_history, name="situation_history"),
+    path(SITUATION + "responses/", views.situation_responses, name="situation_responses"),
+    path("my/situations/", views.my_situations, name="my_situations"),
     path("privacy/audit/", views.privacy_audit, name="privacy_audit"),
 ]

@@ -6,7 +6,7 @@ from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
-from django.db.models import Count, Prefetch, Q
+from django.db.models import Count, F, Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
@@ -21,17 +21,23 @@ from core.forms import posted as _posted
 
 from . import services
 from .audit import log_access
+from .clock import clock_for
 from .forms import (
     AcceptForm,
     ConcludeForm,
+    ContactForm,
     PersonForm,
+    PlanForm,
     ReassignForm,
     RejectForm,
+    ServicesForm,
     SituationFilterForm,
     SituationForm,
+    UpdateForm,
 )
 from .models import (
     AffectedPerson,
+    InterventionPlan,
     Situation,
     SituationRiskFactor,
     Status,
@@ -135,6 +141,11 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
     is_originator = user.agency_id == situation.originating_agency_id
     context = {
         "situation": situation,
+        "clock": clock_for(situation),
+        "can_see_responses": Situation.objects.restrict(user, "view_response")
+        .filter(pk=situation.pk)
+        .exists(),
+        "updates": situation.updates.select_related("agency", "proposed_reason")[:5],
         "site": situation.site,
         "risk_rows": _risk_rows(situation),
         "persons": situation.affected_persons.all(),
@@ -564,3 +575,113 @@ def privacy_audit(request: HttpRequest) -> HttpResponse:
             "query": query.urlencode(),
         },
     )
+
+
+RESPONSE_FORMS = {
+    "plan": PlanForm,
+    "contact": ContactForm,
+    "update": UpdateForm,
+    "services": ServicesForm,
+}
+
+
+def _response_forms(situation, plan, data=None, which=None):
+    initial = {
+        "plan": {
+            "version": plan.version,
+            "who": plan.who,
+            "planned_for": plan.planned_for,
+            "how": plan.how,
+        }
+        if plan
+        else {},
+        "contact": {"attempted_at": timezone.localtime().replace(second=0, microsecond=0)},
+        "update": {},
+        "services": {"services_mobilized": situation.services_mobilized.all()},
+    }
+    return {
+        name: form_class(data if name == which else None, initial=initial[name], prefix=name)
+        for name, form_class in RESPONSE_FORMS.items()
+    }
+
+
+def _save_response(request, situation, which, form):
+    data = form.cleaned_data
+    user = request.user
+    if which == "plan":
+        services.save_plan(
+            user,
+            situation,
+            services.Plan(who=data["who"], planned_for=data["planned_for"], how=data["how"]),
+            data["version"],
+        )
+    elif which == "contact":
+        services.log_contact(
+            user,
+            situation,
+            attempted_at=data["attempted_at"],
+            method=data["method"],
+            outcome=data["outcome"],
+            notes=data["notes"],
+        )
+    elif which == "update":
+        services.add_update(
+            user, situation, data["text"], data["proposes_conclusion"], data["proposed_reason"]
+        )
+    else:
+        services.set_services(user, situation, data["services_mobilized"])
+
+
+@never_cache
+def situation_responses(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    """Filter 4: the plan, contact attempts and updates of the lead and assisting agencies."""
+    situation = _situation(request, code, reference, "view_response")
+    can_log = (
+        situation.status == Status.OPEN
+        and Situation.objects.restrict(request.user, "log_response")
+        .filter(pk=situation.pk)
+        .exists()
+    )
+    plan = InterventionPlan.objects.filter(situation=situation).first()
+    which = request.POST.get("form") if request.method == "POST" else None
+    if which is not None and (which not in RESPONSE_FORMS or not can_log):
+        raise Http404
+    forms_by_name = _response_forms(situation, plan, request.POST, which)
+    if which is not None and forms_by_name[which].is_valid():
+        form = forms_by_name[which]
+        try:
+            _save_response(request, situation, which, form)
+        except ConcurrentEdit as exc:
+            form.add_error(None, exc.message)
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Saved."))
+            return redirect("situation_responses", code=code, reference=situation.reference)
+    return render(
+        request,
+        "situations/responses.html",
+        {
+            "situation": situation,
+            "clock": clock_for(situation),
+            "plan": plan,
+            "attempts": situation.contact_attempts.select_related("agency", "logged_by"),
+            "updates": situation.updates.select_related("agency", "created_by", "proposed_reason"),
+            "forms": forms_by_name if can_log else None,
+            "can_log": can_log,
+        },
+    )
+
+
+@never_cache
+def my_situations(request: HttpRequest) -> HttpResponse:
+    """My agency's open situations, the ones with the least time left first."""
+    situations = (
+        Situation.objects.restrict(request.user, "view_response")
+        .filter(status=Status.OPEN)
+        .select_related("site", "lead_agency")
+        .order_by(F("first_contact_at").asc(nulls_first=True), "response_due_at")
+    )
+    now = timezone.now()
+    rows = [{"situation": s, "clock": clock_for(s, now)} for s in situations]
+    return render(request, "situations/mine.html", {"rows": rows})

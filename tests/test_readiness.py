@@ -7,11 +7,13 @@ from django.utils import timezone
 from core.models import Heartbeat
 from core.tasks import HEARTBEAT, heartbeat
 from focus.celery import app as celery_app
+from reminders.services import sweep
 
 
 @pytest.fixture
 def beat(db):
     heartbeat()  # run in-process: records the beat
+    sweep()  # and the clock's sweep
     return Heartbeat.objects.get(name=HEARTBEAT)
 
 
@@ -22,7 +24,12 @@ def test_healthz_is_alive(client):
 def test_readyz_is_ok_with_database_broker_and_a_fresh_heartbeat(client, beat):
     response = client.get("/readyz")
     assert response.status_code == 200, response.json()
-    assert response.json()["checks"] == {"database": "ok", "broker": "ok", "heartbeat": "ok"}
+    assert response.json()["checks"] == {
+        "database": "ok",
+        "broker": "ok",
+        "heartbeat": "ok",
+        "clock_sweep": "ok",
+    }
 
 
 def test_readyz_fails_when_the_broker_is_unreachable(client, beat, monkeypatch):
@@ -56,11 +63,22 @@ def test_each_beat_advances_the_heartbeat(beat):
     assert beat.runs == 2
 
 
-def test_chairs_see_a_banner_when_the_beat_is_stale(client, cast):
-    client.force_login(cast.carol)
-    assert "Background jobs have not run" in client.get("/").content.decode()
-    heartbeat()
+def test_chairs_and_administrators_see_a_banner_when_the_clock_sweep_is_stale(client, cast):
+    for person in (cast.carol, cast.adam):
+        client.force_login(person)
+        assert "Background jobs have not run" in client.get("/").content.decode()
+    sweep()
     assert "Background jobs have not run" not in client.get("/").content.decode()
+    with time_machine.travel(timezone.now() + timedelta(minutes=6)):
+        client.force_login(cast.carol)
+        assert "Background jobs have not run" in client.get("/").content.decode()
+
+
+def test_readyz_fails_when_the_clock_sweep_is_stale(client, beat):
+    Heartbeat.objects.filter(name="sweep").update(last_run_at=timezone.now() - timedelta(hours=1))
+    response = client.get("/readyz")
+    assert response.status_code == 503
+    assert response.json()["checks"]["clock_sweep"].startswith("stale")
 
 
 def test_representatives_are_not_bothered_by_the_banner(client, cast):

@@ -15,6 +15,7 @@ from tests.conftest import MARKER
 
 MEMBERS = {"alice", "bob", "dave", "erin", "carol"}
 INVOLVED = {"alice", "bob", "dave"}
+INTERVENING = {"bob", "dave"}
 EVERYONE = ["alice", "bob", "dave", "erin", "carol", "charlie", "steve", "adam", None]
 
 # url name, situation state (None: a site-level URL), method, who may, status when allowed
@@ -43,14 +44,18 @@ MATRIX = [
     ("situation_conclude", "open", "get", {"carol"}, 200),
     ("situation_reassign", "open", "get", {"carol"}, 200),
     ("person_add", "submitted", "get", {"alice"}, 200),
-    ("person_add", "open", "get", INVOLVED, 200),
+    ("person_add", "open", "get", INTERVENING, 200),
     ("person_add", "concluded", "get", set(), 200),
-    ("person_edit", "open", "get", INVOLVED, 200),
+    ("person_edit", "open", "get", INTERVENING, 200),
+    ("situation_responses", "open", "get", INTERVENING, 200),
+    ("situation_responses", "concluded", "get", INTERVENING, 200),
+    ("situation_responses", "submitted", "get", set(), 200),
+    ("situation_responses", "rejected", "get", set(), 200),
     ("situation_submit", "draft", "post", {"alice"}, 302),
     ("situation_withdraw", "submitted", "post", {"alice"}, 302),
     ("situation_reject", "submitted", "post", {"carol"}, 302),
     ("situation_accept", "submitted", "post", {"carol"}, 200),  # empty form: errors shown
-    ("person_remove", "open", "post", INVOLVED, 302),
+    ("person_remove", "open", "post", INTERVENING, 302),
     ("privacy_audit", None, "get", {"adam"}, 200),
 ]
 

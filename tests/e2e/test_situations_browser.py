@@ -91,3 +91,25 @@ def test_chair_pages_pass_axe(page, live_server, cast, story, sign_in_as, axe, s
             target.click()
             axe(page)
             page.go_back()
+
+
+def test_a_lead_representative_logs_the_first_contact(
+    page, live_server, cast, story, sign_in_as, axe
+):
+    from reminders.services import sweep
+
+    sweep()
+    sign_in_as(cast.bob)
+    page.goto(f"{live_server.url}/my/situations/")
+    axe(page)
+    page.get_by_role("link", name="Log the response").first.click()
+    expect(page.get_by_text("On time")).to_be_visible()
+    axe(page)
+    page.get_by_label("Method").select_option("door_knock")
+    page.get_by_label("Outcome").select_option("contacted")
+    page.get_by_role("button", name="Log the attempt").click()
+    expect(page.get_by_role("status")).to_contain_text("Saved.")
+    expect(page.get_by_text("Met", exact=True)).to_be_visible()
+    axe(page)
+    page.goto(f"{live_server.url}/notifications/")
+    axe(page)

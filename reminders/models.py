@@ -1,0 +1,68 @@
+from django.conf import settings
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+from situations.clock import Rung
+from situations.models import Situation
+
+PENDING = Q(sent_at__isnull=True, failed_at__isnull=True, cancelled_at__isnull=True)
+
+
+class Reminder(models.Model):
+    """One rung of the ladder for one person: the sweep creates it (once, by the unique
+    constraint), delivery sends it by email, and it is the person's in-app notification."""
+
+    situation = models.ForeignKey(Situation, on_delete=models.CASCADE, related_name="reminders")
+    rung = models.CharField(
+        _("rung"),
+        max_length=10,
+        choices=[
+            (Rung.LEAD, _("No contact yet: lead agency")),
+            (Rung.CHAIR, _("No contact yet: chair")),
+            (Rung.OVERDUE, _("Overdue")),
+        ],
+    )
+    recipient = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="reminders"
+    )
+    due_at = models.DateTimeField(_("fell due at"))
+    queued_at = models.DateTimeField(_("queued at"), auto_now_add=True)
+    enqueued_at = models.DateTimeField(null=True, blank=True)
+    sent_at = models.DateTimeField(_("sent at"), null=True, blank=True)
+    failed_at = models.DateTimeField(_("failed at"), null=True, blank=True)
+    cancelled_at = models.DateTimeField(_("cancelled at"), null=True, blank=True)
+    read_at = models.DateTimeField(_("read at"), null=True, blank=True)
+    attempts = models.PositiveSmallIntegerField(default=0)
+    last_error = models.CharField(max_length=300, blank=True)
+
+    class Meta:
+        ordering = ["-due_at"]
+        constraints = [
+            models.UniqueConstraint(
+                fields=["situation", "rung", "recipient"], name="one_reminder_per_rung_and_person"
+            )
+        ]
+        indexes = [
+            models.Index(fields=["enqueued_at"], name="reminder_pending", condition=PENDING),
+            models.Index(
+                fields=["recipient", "read_at"],
+                name="reminder_unread",
+                condition=Q(read_at__isnull=True, cancelled_at__isnull=True),
+            ),
+        ]
+        verbose_name = _("reminder")
+        verbose_name_plural = _("reminders")
+
+    def __str__(self) -> str:
+        return f"{self.situation_id}/{self.rung}/{self.recipient_id}"
+
+    @property
+    def status(self) -> str:
+        if self.cancelled_at:
+            return "cancelled"
+        if self.sent_at:
+            return "sent"
+        if self.failed_at:
+            return "failed"
+        return "queued"

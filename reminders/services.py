@@ -1,0 +1,179 @@
+"""The sweep and the delivery (engineering.md, "Celery and the 48-hour clock").
+
+- The deadline lives in PostgreSQL; no task is scheduled per deadline.
+- `sweep` catches up on everything due (never "due this minute"), claims situations with
+  SKIP LOCKED, and writes reminder rows under a unique constraint, so a repeat is harmless.
+- `deliver` sends one reminder; a row lock and `sent_at` make a second delivery a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.core.mail import send_mail
+from django.db import transaction
+from django.db.models import Q
+from django.template.loader import render_to_string
+from django.utils import timezone
+
+from agencies.models import Membership, User
+from core.models import Heartbeat
+from situations.clock import Rung, rung_due_at
+from situations.models import Situation, Status
+
+from .models import PENDING, Reminder
+
+log = logging.getLogger(__name__)
+
+SWEEP_HEARTBEAT = "sweep"
+# A queued reminder whose delivery task has not finished within this long is enqueued again
+# (a worker died, or the broker lost the message).
+REDELIVER_AFTER = timedelta(minutes=5)
+MAX_ATTEMPTS = 5
+# The longest response window a site may set is 168 h; the earliest rung falls half-way.
+EARLIEST_RUNG = timedelta(hours=84)
+
+
+@dataclass
+class SweepResult:
+    created: int = 0
+    enqueued: list[int] = field(default_factory=list)
+
+
+def recipients(situation: Situation, rung: Rung) -> list[int]:
+    seats = Membership.objects.filter(site=situation.site_id, user__is_active=True)
+    lead = seats.filter(user__agency=situation.lead_agency_id)
+    chairs = seats.filter(role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR])
+    chosen = {Rung.LEAD: lead, Rung.CHAIR: chairs, Rung.OVERDUE: lead | chairs}[rung]
+    return sorted(set(chosen.values_list("user_id", flat=True)))
+
+
+def _create_due_reminders(now: datetime) -> int:
+    rows = []
+    with transaction.atomic():
+        running = (
+            Situation.objects.select_for_update(skip_locked=True, of=("self",))
+            .filter(
+                status=Status.OPEN,
+                first_contact_at__isnull=True,
+                response_due_at__lte=now + EARLIEST_RUNG,
+            )
+            .only("pk", "site_id", "lead_agency_id", "accepted_at", "response_due_at")
+        )
+        for situation in running:
+            for rung in Rung:
+                due = rung_due_at(rung, situation.accepted_at, situation.response_due_at)
+                if due > now:
+                    continue
+                rows += [
+                    Reminder(situation=situation, rung=rung, recipient_id=user_id, due_at=due)
+                    for user_id in recipients(situation, rung)
+                ]
+        before = Reminder.objects.count()
+        Reminder.objects.bulk_create(rows, ignore_conflicts=True)
+        return Reminder.objects.count() - before
+
+
+def _claim_for_delivery(now: datetime) -> list[int]:
+    """Pending reminders never enqueued, or enqueued long ago and still not sent."""
+    stale = now - REDELIVER_AFTER
+    candidates = Reminder.objects.filter(PENDING).filter(
+        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale)
+    )
+    claimed = []
+    for pk, enqueued_at in candidates.values_list("pk", "enqueued_at"):
+        # A conditional update: of two sweeps, exactly one claims each row.
+        won = (
+            Reminder.objects.filter(pk=pk, enqueued_at=enqueued_at)
+            .filter(PENDING)
+            .update(enqueued_at=now)
+        )
+        if won:
+            claimed.append(pk)
+    return claimed
+
+
+def sweep(now: datetime | None = None, *, enqueue: bool = True) -> SweepResult:
+    now = now or timezone.now()
+    result = SweepResult(created=_create_due_reminders(now))
+    with transaction.atomic():
+        result.enqueued = _claim_for_delivery(now)
+        if enqueue and result.enqueued:
+            from .tasks import deliver_reminder
+
+            ids = list(result.enqueued)
+            transaction.on_commit(lambda: [deliver_reminder.delay(pk) for pk in ids])
+    Heartbeat.beat(SWEEP_HEARTBEAT)
+    return result
+
+
+class DeliveryFailed(Exception):
+    pass
+
+
+def _email(reminder: Reminder) -> tuple[str, str]:
+    situation = reminder.situation
+    context = {
+        "reminder": reminder,
+        "situation": situation,
+        "link": f"{settings.SITE_URL}{situation.get_absolute_url()}",
+        "site": situation.site,
+    }
+    subject = render_to_string("reminders/email_subject.txt", context).strip()
+    body = render_to_string("reminders/email_body.txt", context)
+    return subject, body
+
+
+def deliver(reminder_id: int, now: datetime | None = None) -> str:
+    """Send one reminder. Returns what happened; raises DeliveryFailed to ask for a retry."""
+    now = now or timezone.now()
+    error = None
+    with transaction.atomic():
+        reminder = (
+            Reminder.objects.select_for_update(skip_locked=True)
+            .select_related("situation__site", "recipient")
+            .filter(PENDING, pk=reminder_id)
+            .first()
+        )
+        if reminder is None:
+            return "skipped"  # sent, failed, cancelled, or another worker has it right now
+        situation = reminder.situation
+        if situation.first_contact_at is not None or situation.status != Status.OPEN:
+            reminder.cancelled_at = now
+            reminder.save(update_fields=["cancelled_at"])
+            return "cancelled"
+        reminder.attempts += 1
+        try:
+            subject, body = _email(reminder)
+            send_mail(subject, body, None, [reminder.recipient.email])
+        except Exception as exc:  # noqa: BLE001 - any transport error is retried, then recorded
+            error = f"{type(exc).__name__}: {exc}"[:300]
+            reminder.last_error = error
+            if reminder.attempts >= MAX_ATTEMPTS:
+                reminder.failed_at = now
+            reminder.save(update_fields=["attempts", "last_error", "failed_at"])
+        else:
+            reminder.sent_at = now
+            reminder.last_error = ""
+            reminder.save(update_fields=["attempts", "sent_at", "last_error"])
+            return "sent"
+    log.warning("reminder %s delivery failed (attempt %s)", reminder_id, reminder.attempts)
+    if reminder.failed_at:
+        return "failed"
+    raise DeliveryFailed(error)
+
+
+def cancel_pending(situation: Situation, now: datetime | None = None) -> int:
+    """Contact was logged: nothing still queued for this situation goes out."""
+    return Reminder.objects.filter(PENDING, situation=situation).update(
+        cancelled_at=now or timezone.now()
+    )
+
+
+def unread_count(user: User) -> int:
+    return Reminder.objects.filter(
+        recipient=user, read_at__isnull=True, cancelled_at__isnull=True
+    ).count()
