@@ -103,6 +103,11 @@ class Site(models.Model):
         default=48,
         validators=[MinValueValidator(1), MaxValueValidator(168)],
     )
+    item_minutes = models.PositiveSmallIntegerField(
+        _("target minutes per agenda item"),
+        default=12,
+        validators=[MinValueValidator(1), MaxValueValidator(120)],
+    )
     retention_days = models.PositiveSmallIntegerField(
         _("days identifying details are kept after conclusion"),
         default=30,

@@ -21,6 +21,7 @@ urlpatterns = [
     path("", include("agencies.urls")),
     path("", include("situations.urls")),
     path("", include("reminders.urls")),
+    path("", include("meetings.urls")),
 ]
 
 admin.site.site_header = "FOCUS situation tables"

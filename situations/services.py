@@ -521,6 +521,19 @@ def _require_responder(user: User, situation: Situation) -> Situation:
     return found
 
 
+def _lock_open_for_update(user: User, situation: Situation) -> Situation:
+    if chairs_site(user, situation.site):
+        found = (
+            Situation.objects.restrict(user)
+            .select_for_update(of=("self",))
+            .filter(pk=situation.pk, status=Status.OPEN)
+            .first()
+        )
+        _require(found is not None)
+        return found
+    return _require_responder(user, situation)
+
+
 @dataclass
 class Plan:
     who: str
@@ -587,13 +600,20 @@ def add_update(
     proposes_conclusion: bool = False,
     proposed_reason: ConclusionReason | None = None,
 ) -> SituationUpdate:
-    situation = _require_responder(user, situation)
+    # The lead reports at the table and the chair may record it there.
+    situation = _lock_open_for_update(user, situation)
     if proposes_conclusion and proposed_reason is None:
         raise ValidationError(_("Choose the conclusion reason you propose."))
     with set_actor(user):
+        # A chair recording the lead's report at the table files it under the lead agency.
+        reporting = (
+            user.agency_id
+            if user.agency_id in situation.intervening_agency_ids()
+            else situation.lead_agency_id
+        )
         update = SituationUpdate(
             situation=situation,
-            agency=user.agency,
+            agency_id=reporting,
             text=text.strip(),
             proposes_conclusion=proposes_conclusion,
             proposed_reason=proposed_reason if proposes_conclusion else None,

@@ -3,4 +3,31 @@ document.addEventListener("DOMContentLoaded", () => {
   // Focus the first field with an error so keyboard and screen-reader users land on it.
   const invalid = document.querySelector("[aria-invalid='true']");
   if (invalid) invalid.focus();
+
+  // The per-item timer on the chair's screen.
+  const timer = document.getElementById("item-timer");
+  if (timer && timer.dataset.started) {
+    const started = Date.parse(timer.dataset.started);
+    const target = Number(timer.dataset.targetMinutes) * 60;
+    const pad = (n) => String(n).padStart(2, "0");
+    const tick = () => {
+      const elapsed = Math.max(0, Math.floor((Date.now() - started) / 1000));
+      timer.textContent = `${pad(Math.floor(elapsed / 60))}:${pad(elapsed % 60)} / ${pad(target / 60)}:00`;
+      timer.classList.toggle("over", elapsed > target);
+    };
+    tick();
+    setInterval(tick, 1000);
+  }
+
+  // J / K move between agenda items, unless the chair is typing.
+  document.addEventListener("keydown", (event) => {
+    if (event.ctrlKey || event.metaKey || event.altKey) return;
+    const tag = (event.target.tagName || "").toLowerCase();
+    if (["input", "textarea", "select"].includes(tag) || event.target.isContentEditable) return;
+    const form = document.querySelector(`form[data-shortcut="${event.key.toLowerCase()}"]`);
+    if (form) {
+      event.preventDefault();
+      form.requestSubmit();
+    }
+  });
 });

@@ -47,19 +47,22 @@ def axe():
     return check
 
 
-@pytest.fixture
-def sign_in_as(live_server, context):
-    """Sign in by session cookie; one test uses the real sign-in page."""
+def add_session(context, user, url):
     from django.conf import settings
     from django.test import Client
 
+    client = Client()
+    client.force_login(user)
+    cookie = client.cookies[settings.SESSION_COOKIE_NAME]
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": url}])
+
+
+@pytest.fixture
+def sign_in_as(live_server, context):
+    """Sign in by session cookie; one test uses the real sign-in page."""
+
     def sign_in(user):
-        client = Client()
-        client.force_login(user)
-        cookie = client.cookies[settings.SESSION_COOKIE_NAME]
-        context.add_cookies(
-            [{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": live_server.url}]
-        )
+        add_session(context, user, live_server.url)
 
     return sign_in
 

@@ -66,6 +66,10 @@ class Command(BaseCommand):
         from situations.demo import seed_site
 
         situations = sum(seed_site(site) for site in sites.values())
+        from meetings.services import ensure_next_meeting
+
+        for site in sites.values():
+            ensure_next_meeting(site)
         self.stdout.write(
             f"Demo ready: {len(sites)} sites, {len(agencies)} agencies, {len(people)} people, "
             f"{situations} new situations. "

@@ -1,0 +1,439 @@
+import io
+from datetime import timedelta
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Prefetch
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+from django.views.decorators.http import require_POST
+
+from agencies.models import Membership, Site
+from core.concurrency import ConcurrentEdit
+from core.forms import posted
+from situations import services as situation_services
+from situations.audit import log_access
+from situations.clock import clock_for
+from situations.models import AffectedPerson, Situation, SituationUpdate
+
+from . import services
+from .forms import AcceptItemForm, RejectItemForm, ReturningItemForm
+from .models import AgendaItem, Attendance, Meeting
+
+
+def _site(request: HttpRequest, code: str) -> Site:
+    return get_object_or_404(Site.objects.for_user(request.user), code=code.upper())
+
+
+def _meeting(request: HttpRequest, code: str, key: str) -> Meeting:
+    site = _site(request, code)
+    return get_object_or_404(
+        Meeting.objects.select_related("site", "chair"), site=site, held_on=key
+    )
+
+
+def _item(request: HttpRequest, meeting: Meeting, reference: str) -> AgendaItem:
+    visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
+    return get_object_or_404(
+        AgendaItem.objects.select_related("meeting__site", "situation"),
+        meeting=meeting,
+        situation__reference=reference.upper(),
+        situation__in=visible,
+    )
+
+
+def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
+    """Items the viewer may see, each with its clock and last update."""
+    visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
+    items = (
+        meeting.items.filter(situation__in=visible)
+        .select_related("situation__lead_agency", "situation__originating_agency")
+        .prefetch_related(
+            Prefetch(
+                "situation__updates",
+                SituationUpdate.objects.select_related("agency").order_by("-created_at"),
+            ),
+            "situation__assisting_agencies",
+        )
+    )
+    now = timezone.now()
+    rows = []
+    for item in items:
+        updates = list(item.situation.updates.all())
+        rows.append(
+            {
+                "item": item,
+                "situation": item.situation,
+                "clock": clock_for(item.situation, now),
+                "last_update": updates[0] if updates else None,
+                "current": item.pk == meeting.current_item_id,
+            }
+        )
+    return rows
+
+
+@never_cache
+def meeting_list(request: HttpRequest, code: str) -> HttpResponse:
+    site = _site(request, code)
+    services.ensure_next_meeting(site)
+    meetings = site.meetings.order_by("-starts_at")[:52]
+    return render(request, "meetings/list.html", {"site": site, "meetings": meetings})
+
+
+def _context(request, meeting):
+    is_chair = situation_services.chairs_site(request.user, meeting.site)
+    return {
+        "meeting": meeting,
+        "site": meeting.site,
+        "rows": _agenda(request, meeting),
+        "is_chair": is_chair,
+        "attendance": meeting.attendance.select_related("user__agency").order_by(
+            "status", "user__agency__name", "user__last_name"
+        ),
+    }
+
+
+@never_cache
+def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    return render(request, "meetings/detail.html", _context(request, meeting))
+
+
+@never_cache
+def meeting_agenda(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """The followers' poll: 204 (nothing to swap) while the revision is unchanged."""
+    meeting = _meeting(request, code, key)
+    if request.GET.get("since") == str(meeting.revision):
+        return HttpResponse(status=204)
+    return render(request, "meetings/_agenda.html", _context(request, meeting))
+
+
+def _back(meeting, live=False):
+    url = meeting.get_absolute_url()
+    return redirect(url + "live/" if live else url)
+
+
+def _run(request, meeting, step, success, live=False):
+    try:
+        step()
+    except (services.MeetingError, situation_services.TransitionError) as exc:
+        messages.error(request, exc.message)
+    except ConcurrentEdit as exc:
+        messages.error(request, exc.message)
+    except ValidationError as exc:
+        messages.error(request, " ".join(exc.messages))
+    else:
+        if success:
+            messages.success(request, success)
+    return _back(meeting, live)
+
+
+@require_POST
+def meeting_start(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    return _run(
+        request,
+        meeting,
+        lambda: services.start(request.user, meeting),
+        _("The meeting has started."),
+        live=True,
+    )
+
+
+@require_POST
+def meeting_close(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    return _run(
+        request, meeting, lambda: services.close(request.user, meeting), _("The meeting is closed.")
+    )
+
+
+@require_POST
+def meeting_sync(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    if not situation_services.chairs_site(request.user, meeting.site):
+        raise Http404
+    added = services.sync_agenda(meeting)
+    messages.success(request, _("%(n)d item(s) added to the agenda.") % {"n": added})
+    return _back(meeting)
+
+
+@never_cache
+def meeting_attendance(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    if not situation_services.chairs_site(request.user, meeting.site):
+        raise Http404
+    seats = (
+        Membership.objects.filter(site=meeting.site, user__is_active=True)
+        .select_related("user__agency")
+        .order_by("user__agency__name", "user__last_name")
+    )
+    current = dict(meeting.attendance.values_list("user_id", "status"))
+    if request.method == "POST":
+        present, apologies = set(), set()
+        for seat in seats:
+            value = request.POST.get(f"att-{seat.user_id}", "")
+            if value == Attendance.Status.PRESENT:
+                present.add(seat.user_id)
+            elif value == Attendance.Status.APOLOGIES:
+                apologies.add(seat.user_id)
+        return _run(
+            request,
+            meeting,
+            lambda: services.record_attendance(request.user, meeting, present, apologies),
+            _("Attendance saved."),
+        )
+    rows = [{"seat": seat, "status": current.get(seat.user_id, "")} for seat in seats]
+    return render(request, "meetings/attendance.html", {"meeting": meeting, "rows": rows})
+
+
+@require_POST
+def item_move(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    item = _item(request, meeting, reference)
+    direction = -1 if request.POST.get("direction") == "up" else 1
+    return _run(request, meeting, lambda: services.move(request.user, item, direction), None)
+
+
+@require_POST
+def item_defer(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    item = _item(request, meeting, reference)
+    version = int(request.POST.get("version") or 0)
+    live = request.POST.get("live") == "1"
+    return _run(
+        request,
+        meeting,
+        lambda: services.defer(request.user, item, version),
+        _("%(ref)s moved to the next meeting.") % {"ref": item.situation.reference},
+        live=live,
+    )
+
+
+@require_POST
+def item_current(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    item = _item(request, meeting, reference)
+    return _run(request, meeting, lambda: services.set_current(request.user, item), None, True)
+
+
+@never_cache
+def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """The chair's screen: one item at a time, decisions by keyboard."""
+    meeting = _meeting(request, code, key)
+    if not situation_services.chairs_site(request.user, meeting.site):
+        raise Http404
+    if meeting.status != Meeting.Status.IN_PROGRESS:
+        return _back(meeting)
+    context = _context(request, meeting)
+    rows = context["rows"]
+    current = next((r for r in rows if r["current"]), None)
+    index = rows.index(current) if current else -1
+    context.update(
+        current=current,
+        previous=rows[index - 1] if index > 0 else None,
+        next=rows[index + 1] if current and index + 1 < len(rows) else None,
+        decided=sum(1 for r in rows if not r["item"].is_open),
+    )
+    if current is not None:
+        item, situation = current["item"], current["situation"]
+        context["risk_rows"] = situation.risk_factors.select_related("factor__category").order_by(
+            "factor__category__position"
+        )
+        context["persons"] = AffectedPerson.objects.filter(situation=situation)
+        initial = {"version": item.version}
+        forms = request.session.pop("live_forms", None) or {}
+        if item.kind == AgendaItem.Kind.NEW:
+            context["accept_form"] = AcceptItemForm(
+                forms.get("accept"), site=meeting.site, initial=initial, prefix="accept"
+            )
+            context["reject_form"] = RejectItemForm(
+                forms.get("reject"), initial=initial, prefix="reject"
+            )
+        else:
+            context["returning_form"] = ReturningItemForm(
+                forms.get("returning"), initial=initial, prefix="returning"
+            )
+    return render(request, "meetings/live.html", context)
+
+
+@require_POST
+def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
+    meeting = _meeting(request, code, key)
+    item = _item(request, meeting, reference)
+    if not situation_services.chairs_site(request.user, meeting.site):
+        raise Http404
+    action = request.POST.get("action")
+    if action == "accept":
+        form = AcceptItemForm(posted(request), site=meeting.site, prefix="accept")
+    elif action == "reject":
+        form = RejectItemForm(posted(request), prefix="reject")
+    elif action == "returning":
+        form = ReturningItemForm(posted(request), prefix="returning")
+    else:
+        raise Http404
+    if not form.is_valid():
+        # Keep what was typed: the live page re-renders the form with its errors.
+        request.session["live_forms"] = {action: request.POST.dict()}
+        messages.error(request, _("Please correct the problems below."))
+        return _back(meeting, live=True)
+    data = form.cleaned_data
+    user = request.user
+    if action == "accept":
+        acceptance = services.Acceptance(form.assignment(), data["consent"], data["consent_reason"])
+
+        def step():
+            services.decide_new(user, item, data["version"], acceptance=acceptance)
+
+        done = _("%(ref)s accepted.")
+    elif action == "reject":
+
+        def step():
+            services.decide_new(
+                user, item, data["version"], rejection_reason=data["rejection_reason"]
+            )
+
+        done = _("%(ref)s rejected.")
+    else:
+        conclusion = data["conclusion_reason"] if data["decision"] == "conclude" else None
+
+        def step():
+            services.record_returning(
+                user, item, data["version"], update_text=data["update_text"], conclusion=conclusion
+            )
+
+        done = _("%(ref)s concluded.") if conclusion else _("%(ref)s stays open.")
+    response = _run(request, meeting, step, done % {"ref": item.situation.reference}, live=True)
+    # Move on to the next undecided item, as a chair would.
+    item.refresh_from_db()
+    if not item.is_open:
+        following = (
+            meeting.items.filter(
+                outcome=AgendaItem.Outcome.PENDING, position__gt=item.position
+            ).first()
+            or meeting.items.filter(outcome=AgendaItem.Outcome.PENDING).first()
+        )
+        if following is not None:
+            services.set_current(user, following)
+    return response
+
+
+def _minutes_context(meeting: Meeting) -> dict:
+    items = list(
+        meeting.items.select_related(
+            "situation__lead_agency", "situation__conclusion_reason"
+        ).prefetch_related("situation__assisting_agencies")
+    )
+    count = {outcome: 0 for outcome, _label in AgendaItem.Outcome.choices}
+    for item in items:
+        count[item.outcome] += 1
+    attendance = meeting.attendance.select_related("user__agency").order_by(
+        "user__agency__name", "user__last_name"
+    )
+    present = [a for a in attendance if a.status == Attendance.Status.PRESENT]
+    return {
+        "meeting": meeting,
+        "site": meeting.site,
+        "items": items,
+        "count": count,
+        "new": sum(1 for i in items if i.kind == AgendaItem.Kind.NEW),
+        "returning": sum(1 for i in items if i.kind == AgendaItem.Kind.RETURNING),
+        "present": present,
+        "apologies": [a for a in attendance if a.status == Attendance.Status.APOLOGIES],
+        "agencies_present": sorted({a.user.agency.name for a in present if a.user.agency}),
+    }
+
+
+def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
+    from xhtml2pdf import pisa
+
+    html = render_to_string(template, context)
+    buffer = io.BytesIO()
+    result = pisa.CreatePDF(html, dest=buffer, encoding="utf-8")
+    if result.err:
+        raise RuntimeError("PDF rendering failed")
+    response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
+    response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    return response
+
+
+@never_cache
+def meeting_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """De-identified minutes for the whole site."""
+    meeting = _meeting(request, code, key)
+    context = _minutes_context(meeting)
+    if request.GET.get("format") == "pdf":
+        return _pdf("meetings/minutes_pdf.html", context, f"{meeting.site.code}-{meeting.key}.pdf")
+    return render(request, "meetings/minutes.html", context)
+
+
+@never_cache
+def agency_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """The viewer's agency's action list; identifying details only where it has need-to-know."""
+    meeting = _meeting(request, code, key)
+    user = request.user
+    mine = (
+        Situation.objects.restrict(user, "view_response")
+        .filter(pk__in=meeting.items.values("situation_id"))
+        .select_related("lead_agency")
+        .order_by("reference")
+    )
+    identity_ids = set(
+        Situation.objects.restrict(user, "view_identity")
+        .filter(pk__in=[s.pk for s in mine])
+        .values_list("pk", flat=True)
+    )
+    persons = AffectedPerson.objects.filter(situation__in=identity_ids).select_related("identity")
+    by_situation: dict[int, list] = {}
+    for person in persons:
+        by_situation.setdefault(person.situation_id, []).append(person)
+    rows = []
+    for situation in mine:
+        rows.append(
+            {
+                "situation": situation,
+                "role": _("Lead") if situation.lead_agency_id == user.agency_id else _("Assisting"),
+                "clock": clock_for(situation),
+                "persons": by_situation.get(situation.pk, []),
+            }
+        )
+        if situation.pk in identity_ids:
+            log_access(situation, user, "identifying details (agency action list)")
+    context = {"meeting": meeting, "site": meeting.site, "rows": rows, "agency": user.agency}
+    if request.GET.get("format") == "pdf":
+        return _pdf(
+            "meetings/agency_minutes_pdf.html",
+            context,
+            f"{meeting.site.code}-{meeting.key}-{user.agency.slug}.pdf",
+        )
+    return render(request, "meetings/agency_minutes.html", context)
+
+
+@never_cache
+def meetings_ics(request: HttpRequest, code: str) -> HttpResponse:
+    from icalendar import Calendar, Event
+
+    site = _site(request, code)
+    services.ensure_next_meeting(site)
+    calendar = Calendar()
+    calendar.add("prodid", "-//FOCUS situation tables//EN")
+    calendar.add("version", "2.0")
+    calendar.add("x-wr-calname", site.name)
+    for meeting in site.meetings.filter(starts_at__gte=timezone.now() - timedelta(days=90)):
+        event = Event()
+        event.add("uid", f"meeting-{site.code}-{meeting.key}@focus")
+        event.add("summary", _("%(site)s situation table") % {"site": site.name})
+        event.add("dtstart", meeting.starts_at)
+        event.add("dtend", meeting.starts_at + timedelta(minutes=site.meeting_minutes))
+        event.add("dtstamp", timezone.now())
+        event.add("url", request.build_absolute_uri(meeting.get_absolute_url()))
+        if meeting.status == Meeting.Status.CLOSED:
+            event.add("status", "CONFIRMED")
+        calendar.add_component(event)
+    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = f'attachment; filename="{site.code}-meetings.ics"'
+    return response
