@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DEBUG ?= 1
 
-.PHONY: run test lint format migrate seed worker clean
+.PHONY: run test lint format migrate seed worker clean bench
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -27,6 +27,16 @@ run: seed
 ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set).
 test: $(STAMP)
 	$(BIN)/pytest
+
+## Benchmarks on a scratch PostgreSQL database (BENCH_DATABASE_URL), seeded at scale.
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/focus_bench
+BENCH_SITUATIONS ?= 60000
+bench: $(STAMP)
+	-dropdb --if-exists -h 127.0.0.1 -U postgres focus_bench
+	createdb -h 127.0.0.1 -U postgres focus_bench
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --situations $(BENCH_SITUATIONS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -18,9 +18,13 @@ def navigation(request) -> dict:
             (_("Audit trail"), reverse("privacy_audit")),
             (_("Administration"), reverse("admin:index")),
         ]
+    elif user.is_steering:
+        items.append((_("Dashboard"), reverse("dashboard")))
     elif user.agency_id:
         chairs = any(m.chairs for m in user.memberships.all())
         items.append((_("My agency's situations"), reverse("my_situations")))
+        if chairs:
+            items.append((_("Dashboard"), reverse("dashboard")))
     current = request.path
     nav = [
         {

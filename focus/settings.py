@@ -77,6 +77,7 @@ INSTALLED_APPS = [
     "situations",
     "reminders",
     "meetings",
+    "dashboard",
 ]
 
 MIDDLEWARE = [
@@ -206,8 +207,17 @@ elif DEBUG:
 else:
     raise ImproperlyConfigured("EMAIL_HOST must be set when DEBUG is off.")
 
-# --- Celery ---------------------------------------------------------------------------------
+# --- Cache: aggregates only; identifying details are never cached -----------------------
 REDIS_URL = env("REDIS_URL")
+CACHES = {
+    "default": (
+        {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
+        if REDIS_URL
+        else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
+    )
+}
+
+# --- Celery ---------------------------------------------------------------------------------
 CELERY_BROKER_URL = env("CELERY_BROKER_URL", REDIS_URL or "filesystem://")
 if CELERY_BROKER_URL == "filesystem://":
     _broker_dir = VAR_DIR / "broker"

@@ -22,6 +22,7 @@ urlpatterns = [
     path("", include("situations.urls")),
     path("", include("reminders.urls")),
     path("", include("meetings.urls")),
+    path("", include("dashboard.urls")),
 ]
 
 admin.site.site_header = "FOCUS situation tables"

@@ -133,7 +133,9 @@ def deliver(reminder_id: int, now: datetime | None = None) -> str:
     error = None
     with transaction.atomic():
         reminder = (
-            Reminder.objects.select_for_update(skip_locked=True)
+            # Lock the reminder row only: locking the joined situation, site and person too
+            # would make a second worker skip every other reminder of the same situation.
+            Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("situation__site", "recipient")
             .filter(PENDING, pk=reminder_id)
             .first()

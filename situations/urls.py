@@ -7,7 +7,6 @@ SITUATION = "sites/<slug:code>/situations/<str:reference>/"
 urlpatterns = [
     path("sites/<slug:code>/situations/", views.situation_list, name="situation_list"),
     path("sites/<slug:code>/situations/new/", views.situation_create, name="situation_create"),
-    path("sites/<slug:code>/situations.csv", views.situation_export, name="situation_export"),
     path(SITUATION, views.situation_detail, name="situation_detail"),
     path(SITUATION + "edit/", views.situation_edit, name="situation_edit"),
     path(SITUATION + "submit/", views.situation_submit, name="situation_submit"),

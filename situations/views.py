@@ -1,7 +1,5 @@
 """Thin views: find through restrict(), call a service, render. Every page here is no-store."""
 
-import csv
-
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -109,6 +107,7 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
             "page": page,
             "query": query.urlencode(),
             "can_create": request.user.agency_id is not None,
+            "is_chair": services.chairs_site(request.user, site),
         },
     )
 
@@ -454,100 +453,6 @@ def situation_history(request: HttpRequest, code: str, reference: str) -> HttpRe
         "situations/history.html",
         {"situation": situation, "page": entries.get_page(request.GET.get("page"))},
     )
-
-
-RTD_COLUMNS = [
-    "reference",
-    "site",
-    "status",
-    "date_first_presented",
-    "subject_type",
-    "age_group",
-    "gender",
-    "originating_agency",
-    "originating_sector",
-    "referral_source",
-    "decision",
-    "risk_factors",
-    "protective_factors",
-    "study_flags",
-    "affected_persons",
-    "services_mobilized",
-    "lead_agency",
-    "lead_sector",
-    "assisting_agencies",
-    "consent",
-    "conclusion_reason",
-    "date_concluded",
-]
-
-
-@never_cache
-def situation_export(request: HttpRequest, code: str) -> HttpResponse:
-    """De-identified rows, RTD-shaped; rejected rows carry N/A where the province redacts.
-
-    No narrative and no identifying detail ever leaves in an export.
-    """
-    site = _site(request, code)
-    situations = (
-        Situation.objects.restrict(request.user)
-        .filter(site=site, status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED])
-        .select_related("originating_agency", "referral_source", "lead_agency", "conclusion_reason")
-        .prefetch_related(
-            "assisting_agencies",
-            "protective_factors",
-            "study_flags",
-            "services_mobilized",
-            Prefetch(
-                "risk_factors", SituationRiskFactor.objects.select_related("factor__category")
-            ),
-            "affected_persons",
-        )
-        .order_by("reference")
-    )
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{site.code}-situations-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(RTD_COLUMNS)
-    na = "N/A"
-    for s in situations:
-        rejected = s.status == Status.REJECTED
-        factors = sorted({str(r.factor) for r in s.risk_factors.all()})
-        writer.writerow(
-            [
-                s.reference,
-                site.code,
-                s.status,
-                s.first_presented_on.isoformat() if s.first_presented_on else "",
-                s.subject_type,
-                s.age_group,
-                s.gender,
-                s.originating_agency.name,
-                s.originating_agency.sector,
-                s.referral_source.name if s.referral_source else "",
-                "rejected" if rejected else "accepted",
-                na if rejected else "; ".join(factors),
-                na if rejected else "; ".join(p.name for p in s.protective_factors.all()),
-                na if rejected else "; ".join(f.name for f in s.study_flags.all()),
-                na if rejected else len(s.affected_persons.all()),
-                na if rejected else "; ".join(x.name for x in s.services_mobilized.all()),
-                s.lead_agency.name if s.lead_agency else "",
-                s.lead_agency.sector if s.lead_agency else "",
-                na if rejected else "; ".join(a.name for a in s.assisting_agencies.all()),
-                s.consent,
-                s.conclusion_reason.name if s.conclusion_reason else "",
-                s.concluded_on.isoformat() if s.concluded_on else "",
-            ]
-        )
-    LogEntry.objects.log_create(
-        site,
-        action=LogEntry.Action.ACCESS,
-        actor=request.user,
-        force_log=True,
-        changes={"exported": [None, "de-identified situations CSV"]},
-    )
-    return response
 
 
 @never_cache

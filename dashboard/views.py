@@ -1,0 +1,254 @@
+"""Aggregates for the steering committee (all sites, small cells suppressed) and for chairs
+(their own sites). No page here lists an individual situation."""
+
+import csv
+
+from auditlog.models import LogEntry
+from django.core.cache import cache
+from django.db.models import Count, Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, render
+from django.utils import timezone
+from django.utils.translation import get_language
+from django.views.decorators.cache import never_cache
+
+from agencies.models import Membership, Site
+from situations.models import Situation, SituationRiskFactor, Status
+
+from . import metrics
+from .forms import PeriodForm
+
+
+def _scope(user) -> tuple[list[Site], bool]:
+    """The sites the viewer may count, and whether small cells are suppressed for them."""
+    if user.is_steering:
+        return list(Site.objects.filter(active=True)), True
+    chaired = Site.objects.filter(
+        active=True,
+        memberships__user=user,
+        memberships__role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR],
+    )
+    sites = list(chaired)
+    if not sites:
+        raise Http404
+    return sites, False
+
+
+def _log_export(user, what: str, site: Site | None = None) -> None:
+    LogEntry.objects.log_create(
+        site or user,
+        action=LogEntry.Action.ACCESS,
+        actor=user,
+        force_log=True,
+        changes={"exported": [None, what]},
+    )
+
+
+def _data_version(sites) -> str:
+    """Changes whenever a counted situation is added, changed or removed."""
+    state = Situation.objects.filter(site__in=sites).aggregate(
+        changed=Max("updated_at"), count=Count("pk")
+    )
+    changed = state["changed"].timestamp() if state["changed"] else 0
+    return f"{state['count']}:{changed}"
+
+
+def _compute(request):
+    sites, suppressed = _scope(request.user)
+    form = PeriodForm(request.GET, sites=sites)
+    result = None
+    if form.is_valid():
+        chosen = form.chosen_sites()
+        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        # Aggregates only (never a row) are cached, keyed by the data's version, so a change
+        # to any counted situation is seen at once and a repeated view costs two queries.
+        key = ":".join(
+            [
+                "dashboard",
+                get_language() or "",
+                "suppressed" if suppressed else "exact",
+                ",".join(sorted(site.code for site in chosen)),
+                start.isoformat(),
+                end.isoformat(),
+                _data_version(chosen),
+            ]
+        )
+        result = cache.get(key)
+        if result is None:
+            result = metrics.compute(
+                Situation.objects.filter(site__in=chosen), start, end, suppressed=suppressed
+            )
+            result.sites = chosen
+            cache.set(key, result, timeout=600)
+    return form, result, suppressed
+
+
+@never_cache
+def dashboard(request: HttpRequest) -> HttpResponse:
+    form, result, suppressed = _compute(request)
+    return render(
+        request,
+        "dashboard/dashboard.html",
+        {
+            "form": form,
+            "m": result,
+            "suppressed": suppressed,
+            "query": request.GET.urlencode(),
+        },
+    )
+
+
+@never_cache
+def aggregate_csv(request: HttpRequest) -> HttpResponse:
+    form, result, _suppressed = _compute(request)
+    if result is None:
+        raise Http404
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    response["Content-Disposition"] = (
+        f'attachment; filename="focus-aggregates-{result.period_start}-{result.period_end}.csv"'
+    )
+    writer = csv.writer(response)
+    writer.writerow(["section", "label", "value"])
+    writer.writerow(["period", "start", result.period_start.isoformat()])
+    writer.writerow(["period", "end", result.period_end.isoformat()])
+    writer.writerow(["period", "sites", " ".join(site.code for site in result.sites)])
+    for figure in result.headline:
+        writer.writerow(["headline", str(figure.label), figure.value or ""])
+    for table in result.tables:
+        for label, cell in table.rows:
+            writer.writerow([table.key, label, cell.display])
+        if table.total is not None:
+            writer.writerow([table.key, "total", table.total.display])
+    for month in result.months:
+        for key in ("presented", "accepted", "rejected", "concluded"):
+            writer.writerow([f"month:{key}", month["month"].strftime("%Y-%m"), month[key].display])
+    _log_export(request.user, "aggregate CSV")
+    return response
+
+
+# ---- The RTD-shaped export: de-identified rows, for a site's chairs and administrators ----
+
+RTD_COLUMNS = [
+    "reference",
+    "site",
+    "status",
+    "date_first_presented",
+    "subject_type",
+    "age_group",
+    "gender",
+    "originating_agency",
+    "originating_sector",
+    "referral_source",
+    "decision",
+    "risk_factors",
+    "protective_factors",
+    "study_flags",
+    "affected_persons",
+    "services_mobilized",
+    "lead_agency",
+    "lead_sector",
+    "assisting_agencies",
+    "consent",
+    "conclusion_reason",
+    "date_concluded",
+]
+NA = "N/A"
+
+
+def _export_site(request: HttpRequest, code: str) -> Site:
+    user = request.user
+    site = get_object_or_404(Site, code=code.upper())
+    is_chair = Membership.objects.filter(
+        user=user, site=site, role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR]
+    ).exists()
+    if not (is_chair or user.is_administrator):
+        raise Http404
+    return site
+
+
+def rtd_rows(site: Site):
+    """One de-identified row per decided situation; rejected rows redacted as the province
+    does. Neither narrative nor identifying detail is ever exported."""
+    from django.db.models import Prefetch
+
+    situations = (
+        Situation.objects.filter(
+            site=site, status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED]
+        )
+        .select_related("originating_agency", "referral_source", "lead_agency", "conclusion_reason")
+        .prefetch_related(
+            "assisting_agencies",
+            "protective_factors",
+            "study_flags",
+            "services_mobilized",
+            Prefetch(
+                "risk_factors", SituationRiskFactor.objects.select_related("factor__category")
+            ),
+            "affected_persons",
+        )
+        .order_by("reference")
+    )
+    for s in situations.iterator(chunk_size=500):
+        rejected = s.status == Status.REJECTED
+        factors = sorted({str(r.factor) for r in s.risk_factors.all()})
+        yield [
+            s.reference,
+            site.code,
+            s.status,
+            s.first_presented_on.isoformat() if s.first_presented_on else "",
+            s.subject_type,
+            s.age_group,
+            s.gender,
+            s.originating_agency.name,
+            s.originating_agency.sector,
+            s.referral_source.name if s.referral_source else "",
+            "rejected" if rejected else "accepted",
+            NA if rejected else "; ".join(factors),
+            NA if rejected else "; ".join(p.name for p in s.protective_factors.all()),
+            NA if rejected else "; ".join(f.name for f in s.study_flags.all()),
+            NA if rejected else len(s.affected_persons.all()),
+            NA if rejected else "; ".join(x.name for x in s.services_mobilized.all()),
+            s.lead_agency.name if s.lead_agency else "",
+            s.lead_agency.sector if s.lead_agency else "",
+            NA if rejected else "; ".join(a.name for a in s.assisting_agencies.all()),
+            s.consent,
+            s.conclusion_reason.name if s.conclusion_reason else "",
+            s.concluded_on.isoformat() if s.concluded_on else "",
+        ]
+
+
+@never_cache
+def rtd_csv(request: HttpRequest, code: str) -> HttpResponse:
+    site = _export_site(request, code)
+    response = HttpResponse(content_type="text/csv; charset=utf-8")
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{site.code}-rtd-{stamp}.csv"'
+    writer = csv.writer(response)
+    writer.writerow(RTD_COLUMNS)
+    writer.writerows(rtd_rows(site))
+    _log_export(request.user, "RTD CSV", site)
+    return response
+
+
+@never_cache
+def rtd_xlsx(request: HttpRequest, code: str) -> HttpResponse:
+    import io
+
+    from openpyxl import Workbook
+
+    site = _export_site(request, code)
+    workbook = Workbook(write_only=True)
+    sheet = workbook.create_sheet(site.code)
+    sheet.append(RTD_COLUMNS)
+    for row in rtd_rows(site):
+        sheet.append(row)
+    buffer = io.BytesIO()
+    workbook.save(buffer)
+    response = HttpResponse(
+        buffer.getvalue(),
+        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    )
+    stamp = timezone.localdate().isoformat()
+    response["Content-Disposition"] = f'attachment; filename="{site.code}-rtd-{stamp}.xlsx"'
+    _log_export(request.user, "RTD XLSX", site)
+    return response
