@@ -1,10 +1,12 @@
 """The demo data set: six FOCUS sites, fictional agencies and people for every role."""
 
+import base64
+import hashlib
 from datetime import time
 
 from .models import Sector
 
-DEMO_PASSWORD = "focus-demo-2026"  # noqa: S105 - documented in the README; demo mode only
+DEMO_PASSWORD = "focus-demo-2026"  # noqa: S105  # nosec B105
 
 SITES = [
     # code, name, divisions, weekday (0 = Monday), time
@@ -110,3 +112,14 @@ LAST_NAMES = [
     "Yilmaz",
     "Zhang",
 ]
+
+
+def demo_totp_key(username: str) -> str:
+    """A fixed authenticator key per demo person (hex, as django-otp stores it). Public, like
+    the demo password: demo data only."""
+    return hashlib.sha256(f"focus-demo-totp:{username}".encode()).hexdigest()[:40]
+
+
+def demo_totp_secret(username: str) -> str:
+    """The same key in base32, as authenticator apps take it."""
+    return base64.b32encode(bytes.fromhex(demo_totp_key(username))).decode().rstrip("=")

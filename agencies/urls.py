@@ -9,4 +9,5 @@ urlpatterns = [
     path("people/new/", views.person_create, name="person_create"),
     path("people/<str:username>/", views.person_edit, name="person_edit"),
     path("people/<str:username>/invite/", views.person_invite, name="person_invite"),
+    path("people/<str:username>/reset-mfa/", views.person_reset_mfa, name="person_reset_mfa"),
 ]

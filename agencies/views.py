@@ -10,6 +10,7 @@ from django.utils.translation import gettext as _
 from core.access import administrator_required
 from core.concurrency import ConcurrentEdit
 from core.forms import posted as _posted
+from core.mfa import reset_factors
 
 from . import services
 from .forms import PersonForm, SeatFormSet, check_seats_fit_role, seat_initial
@@ -134,4 +135,17 @@ def person_invite(request: HttpRequest, username: str) -> HttpResponse:
     person = get_object_or_404(User, username=username, is_active=True)
     services.send_invitation(person)
     messages.success(request, _("A new invitation was sent to %(name)s.") % {"name": person})
+    return redirect("person_edit", username=person.username)
+
+
+@administrator_required
+def person_reset_mfa(request: HttpRequest, username: str) -> HttpResponse:
+    if request.method != "POST":
+        raise Http404
+    person = get_object_or_404(User, username=username)
+    reset_factors(person)
+    messages.success(
+        request,
+        _("%(name)s will set up two-step sign-in again at their next sign-in.") % {"name": person},
+    )
     return redirect("person_edit", username=person.username)

@@ -144,7 +144,7 @@ def _percentiles(queryset, expression_sql: str, python_value, percents=(50, 90))
         inner, params = queryset.values("pk").query.sql_with_params()
         fractions = ", ".join(str(p / 100) for p in percents)
         sql = (
-            f"SELECT COUNT(*), percentile_cont(ARRAY[{fractions}]) WITHIN GROUP "  # noqa: S608
+            f"SELECT COUNT(*), percentile_cont(ARRAY[{fractions}]) WITHIN GROUP "  # noqa: S608  # nosec B608
             f"(ORDER BY {expression_sql}) FROM situations_situation WHERE id IN ({inner})"
         )
         with connection.cursor() as cursor:
@@ -306,7 +306,7 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
     inner, params = per_category.query.sql_with_params()
     with connection.cursor() as cursor:
         cursor.execute(
-            f'SELECT "factor__category_id", COUNT(*) FROM ({inner}) AS pairs '  # noqa: S608
+            f'SELECT "factor__category_id", COUNT(*) FROM ({inner}) AS pairs '  # noqa: S608  # nosec B608
             'GROUP BY "factor__category_id"',
             params,
         )

@@ -4,6 +4,7 @@ from django.urls import include, path
 from django.views.generic import RedirectView
 
 from agencies.forms import InvitedPasswordResetForm
+from core import mfa
 from core import views as core_views
 
 urlpatterns = [
@@ -14,6 +15,8 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=InvitedPasswordResetForm),
         name="password_reset",
     ),
+    path("accounts/mfa/setup/", mfa.setup, name="mfa_setup"),
+    path("accounts/mfa/verify/", mfa.verify, name="mfa_verify"),
     path("accounts/", include("django.contrib.auth.urls")),
     # One sign-in page for everyone: the admin's own would bypass what ours enforces.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),

@@ -15,6 +15,7 @@ from django.views.decorators.http import require_POST
 from agencies.models import Membership, Site
 from core.concurrency import ConcurrentEdit
 from core.forms import posted
+from core.security import passive
 from situations import services as situation_services
 from situations.audit import log_access
 from situations.clock import clock_for
@@ -104,6 +105,7 @@ def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
 
 
 @never_cache
+@passive
 def meeting_agenda(request: HttpRequest, code: str, key: str) -> HttpResponse:
     """The followers' poll: 204 (nothing to swap) while the revision is unchanged."""
     meeting = _meeting(request, code, key)

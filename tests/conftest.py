@@ -14,11 +14,43 @@ Rexdale (REX) and Scarborough (SCA) are two tables.
 from dataclasses import dataclass
 
 import pytest
+from django.test import Client
 
 from agencies.models import Membership, Sector, Site, User
 from tests.factories import AgencyFactory, MembershipFactory, SiteFactory, UserFactory
 
 PASSWORD = "correct horse battery"
+
+
+def verify_second_factor(client, user) -> None:
+    """Mark a signed-in test session as past its second factor, as the real sign-in does."""
+    from django_otp import DEVICE_ID_SESSION_KEY
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from core.security import mfa_required
+
+    if not mfa_required(user):
+        return
+    device, _ = TOTPDevice.objects.get_or_create(
+        user=user, name="authenticator", defaults={"confirmed": True}
+    )
+    session = client.session
+    session[DEVICE_ID_SESSION_KEY] = device.persistent_id
+    session.save()
+
+
+class VerifiedClient(Client):
+    """force_login as a person who has also passed two-step sign-in. Tests of MFA itself use
+    the real sign-in pages instead."""
+
+    def force_login(self, user, backend="django.contrib.auth.backends.ModelBackend"):
+        super().force_login(user, backend)
+        verify_second_factor(self, user)
+
+
+@pytest.fixture
+def client():
+    return VerifiedClient()
 
 
 @pytest.fixture(autouse=True)

@@ -49,9 +49,10 @@ def axe():
 
 def add_session(context, user, url):
     from django.conf import settings
-    from django.test import Client
 
-    client = Client()
+    from tests.conftest import VerifiedClient
+
+    client = VerifiedClient()
     client.force_login(user)
     cookie = client.cookies[settings.SESSION_COOKIE_NAME]
     context.add_cookies([{"name": settings.SESSION_COOKIE_NAME, "value": cookie.value, "url": url}])

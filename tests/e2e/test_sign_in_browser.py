@@ -6,13 +6,22 @@ from tests.conftest import PASSWORD
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-def test_a_person_signs_in_through_the_real_page_and_reaches_home(page, live_server, cast, axe):
+def test_a_person_signs_in_with_a_password_and_a_totp_code(page, live_server, cast, axe):
+    from django_otp.plugins.otp_totp.models import TOTPDevice
+
+    from tests.test_security import code_for
+
+    device = TOTPDevice.objects.create(user=cast.alice, name="authenticator", confirmed=True)
     page.goto(f"{live_server.url}/")
     expect(page).to_have_url(f"{live_server.url}/accounts/login/?next=/")
     axe(page)
     page.get_by_label("Username").fill("alice")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Two-step sign-in")
+    axe(page)
+    page.get_by_label("Code").fill(code_for(device))
+    page.get_by_role("button", name="Verify").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, Alice")
     expect(page.get_by_role("heading", name="FOCUS Rexdale")).to_be_visible()
     expect(page.get_by_text("FOCUS Scarborough")).to_have_count(0)
@@ -66,4 +75,14 @@ def test_reset_pages_pass_axe(page, live_server, db, axe):
     page.get_by_label("Email").fill("nobody@example.invalid")
     page.get_by_role("button", name="Send the link").click()
     expect(page.get_by_role("heading", level=1)).to_have_text("Check your email")
+    axe(page)
+
+
+def test_first_sign_in_shows_the_enrolment_page(page, live_server, cast, axe):
+    page.goto(f"{live_server.url}/accounts/login/")
+    page.get_by_label("Username").fill("bob")
+    page.get_by_label("Password").fill(PASSWORD)
+    page.get_by_role("button", name="Sign in").click()
+    expect(page.get_by_role("heading", level=1)).to_have_text("Set up two-step sign-in")
+    expect(page.get_by_role("img", name="QR code for your authenticator app")).to_be_visible()
     axe(page)

@@ -1,9 +1,12 @@
 from django.conf import settings
 from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
+from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies import demo
+from agencies.demo import demo_totp_key, demo_totp_secret
 from agencies.models import Agency, Membership, Site, User
+from core.security import mfa_required
 
 
 class Command(BaseCommand):
@@ -76,6 +79,13 @@ class Command(BaseCommand):
             f"Every demo password is {demo.DEMO_PASSWORD!r}."
         )
         self.stdout.write("Try: admin, steering, chair.rex, cochair.rex, rep.rex.comh, rep.sca.cac")
+        self.stdout.write(
+            "Two-step sign-in: every demo person except the steering committee has an "
+            "authenticator key. Add one to an authenticator app, or print the current code with "
+            "`python manage.py demo_totp USERNAME`. Keys of the accounts above:"
+        )
+        for username in ("admin", "chair.rex", "cochair.rex", "rep.rex.comh", "rep.sca.cac"):
+            self.stdout.write(f"  {username:14} {demo_totp_secret(username)}")
 
     def _names(self):
         for i in range(10_000):
@@ -92,4 +102,10 @@ class Command(BaseCommand):
         if not person.check_password(demo.DEMO_PASSWORD):
             person.set_password(demo.DEMO_PASSWORD)
         person.save()
+        if mfa_required(person):
+            TOTPDevice.objects.update_or_create(
+                user=person,
+                name="authenticator",
+                defaults={"key": demo_totp_key(username), "confirmed": True},
+            )
         return person

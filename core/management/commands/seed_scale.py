@@ -48,7 +48,7 @@ class Command(BaseCommand):
     def handle(self, *args, sites, situations, years, agencies_per_site, seed, **options):
         if Situation.objects.exists():
             raise CommandError("seed_scale needs an empty database (it is for benchmarks).")
-        rng = random.Random(seed)
+        rng = random.Random(seed)  # nosec B311
         site_rows = [
             Site.objects.create(
                 name=f"Table {i:03d}",

@@ -21,11 +21,11 @@ class Command(BaseCommand):
         lock = " FOR UPDATE" if connection.vendor == "postgresql" else ""
         count = 0
         with connection.cursor() as cursor:
-            cursor.execute(f"SELECT id, {columns} FROM {table}{lock}")  # noqa: S608
+            cursor.execute(f"SELECT id, {columns} FROM {table}{lock}")  # noqa: S608  # nosec B608
             for pk, *tokens in cursor.fetchall():
                 rotated = [rotate(token) if token else token for token in tokens]
                 cursor.execute(
-                    f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608
+                    f"UPDATE {table} SET {assignments} WHERE id = %s",  # noqa: S608  # nosec B608
                     [*rotated, pk],
                 )
                 count += 1
