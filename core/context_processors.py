@@ -20,11 +20,13 @@ def navigation(request) -> dict:
         ]
     elif user.is_steering:
         items.append((_("Dashboard"), reverse("dashboard")))
+        items.append((_("Barriers"), reverse("barrier_register")))
     elif user.agency_id:
         chairs = any(m.chairs for m in user.memberships.all())
         items.append((_("My agency's situations"), reverse("my_situations")))
         if chairs:
             items.append((_("Dashboard"), reverse("dashboard")))
+        items.append((_("Barriers"), reverse("barrier_register")))
     current = request.path
     nav = [
         {

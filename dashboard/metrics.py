@@ -393,3 +393,9 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
             }
         )
     return metrics
+
+
+def single_counts(key: str, title, rows: list[tuple[str, int]], suppressed: bool) -> Table:
+    """A table of counts that do not add up to a shown total: each cell is suppressed alone."""
+    cells = [suppress_total(n) if suppressed else Cell(n) for _label, n in rows]
+    return Table(key, title, list(zip([label for label, _n in rows], cells, strict=True)), None)

@@ -10,9 +10,12 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from agencies.models import Membership, Site
+from barriers.models import Barrier, BarrierLink
+from barriers.services import open_barrier_evidence
 from situations.models import Situation, SituationRiskFactor, Status
 
 from . import metrics
@@ -50,7 +53,10 @@ def _data_version(sites) -> str:
         changed=Max("updated_at"), count=Count("pk")
     )
     changed = state["changed"].timestamp() if state["changed"] else 0
-    return f"{state['count']}:{changed}"
+    barriers = BarrierLink.objects.aggregate(n=Count("pk"), last=Max("linked_at"))
+    barrier_state = f"{barriers['n']}:{barriers['last'].timestamp() if barriers['last'] else 0}"
+    statuses = Barrier.objects.aggregate(last=Max("updated_at"))["last"]
+    return f"{state['count']}:{changed}:{barrier_state}:{statuses.timestamp() if statuses else 0}"
 
 
 def _compute(request):
@@ -79,6 +85,22 @@ def _compute(request):
                 Situation.objects.filter(site__in=chosen), start, end, suppressed=suppressed
             )
             result.sites = chosen
+            by_category, by_month = open_barrier_evidence(chosen, start, end)
+            for table in (
+                metrics.single_counts(
+                    "barriers",
+                    _("Open barriers: situations touched, by category"),
+                    by_category,
+                    suppressed,
+                ),
+                metrics.single_counts(
+                    "barrier_trend",
+                    _("Situations linked to barriers, by month"),
+                    by_month,
+                    suppressed,
+                ),
+            ):
+                result.tables.append(table)
             cache.set(key, result, timeout=600)
     return form, result, suppressed
 

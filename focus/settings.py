@@ -84,6 +84,7 @@ INSTALLED_APPS = [
     "reminders",
     "meetings",
     "dashboard",
+    "barriers",
 ]
 
 MIDDLEWARE = [

@@ -26,6 +26,7 @@ urlpatterns = [
     path("", include("reminders.urls")),
     path("", include("meetings.urls")),
     path("", include("dashboard.urls")),
+    path("", include("barriers.urls")),
 ]
 
 admin.site.site_header = "FOCUS situation tables"

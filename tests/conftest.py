@@ -67,10 +67,12 @@ def _lists(request):
     if transactional or "live_server" in request.fixturenames:
         from django.apps import apps
 
+        from barriers.lists import seed as seed_barrier_categories
         from situations.lists import seed
 
         request.getfixturevalue("transactional_db")
         seed(apps)
+        seed_barrier_categories(apps)
 
 
 @dataclass

@@ -69,10 +69,12 @@ class Command(BaseCommand):
         from situations.demo import seed_site
 
         situations = sum(seed_site(site) for site in sites.values())
+        from barriers.demo import seed_site as seed_barriers
         from meetings.services import ensure_next_meeting
 
         for site in sites.values():
             ensure_next_meeting(site)
+            seed_barriers(site)
         self.stdout.write(
             f"Demo ready: {len(sites)} sites, {len(agencies)} agencies, {len(people)} people, "
             f"{situations} new situations. "

@@ -1,0 +1,177 @@
+"""Raising, linking and steering barriers. Each function checks who may act; each is atomic."""
+
+from django.core.exceptions import ValidationError
+from django.db import transaction
+from django.db.models import Count
+from django.db.models.functions import TruncMonth
+from django.http import Http404
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from agencies.models import Agency, Site, User
+from situations.models import TABLE_STATUSES, Situation
+
+from .models import Barrier, BarrierAction, BarrierCategory, BarrierLink, BarrierSequence
+
+
+def visible_barriers(user: User):
+    """Steering: every barrier. Members: barriers raised at a site where they sit."""
+    if not (user.is_authenticated and user.is_active):
+        return Barrier.objects.none()
+    if user.is_steering:
+        return Barrier.objects.all()
+    if not user.agency_id:
+        return Barrier.objects.none()
+    return Barrier.objects.filter(sites__in=Site.objects.for_user(user)).distinct()
+
+
+def _require(condition: bool) -> None:
+    if not condition:
+        raise Http404
+
+
+def _next_reference() -> str:
+    year = timezone.localdate().year
+    BarrierSequence.objects.get_or_create(year=year)
+    seq = BarrierSequence.objects.select_for_update().get(year=year)
+    seq.last_number += 1
+    seq.save(update_fields=["last_number"])
+    return f"B-{year}-{seq.last_number:03d}"
+
+
+def _linkable(user: User, situation: Situation) -> Situation:
+    found = (
+        Situation.objects.restrict(user)
+        .filter(pk=situation.pk, status__in=TABLE_STATUSES)
+        .select_related("site")
+        .first()
+    )
+    _require(found is not None)
+    return found
+
+
+@transaction.atomic
+def raise_barrier(
+    user: User,
+    site: Site,
+    category: BarrierCategory,
+    description: str,
+    situation: Situation | None = None,
+) -> Barrier:
+    _require(user.agency_id is not None and Site.objects.for_user(user).filter(pk=site.pk).exists())
+    description = description.strip()
+    if not description:
+        raise ValidationError(_("Describe the barrier."))
+    if not category.active:
+        raise ValidationError(_("Choose an active category."))
+    barrier = Barrier(
+        reference=_next_reference(),
+        category=category,
+        description=description,
+        raised_by_agency=user.agency,
+        raised_by=user,
+    )
+    barrier.full_clean(exclude=["reference", "raised_by_agency"])
+    barrier.save()
+    barrier.sites.add(site)
+    BarrierAction.objects.create(barrier=barrier, kind=BarrierAction.Kind.RAISED, actor=user)
+    if situation is not None:
+        link(user, situation, barrier)
+    return barrier
+
+
+@transaction.atomic
+def link(user: User, situation: Situation, barrier: Barrier) -> bool:
+    """Tie a situation to a barrier as evidence. Returns False if it already was."""
+    situation = _linkable(user, situation)
+    _require(visible_barriers(user).filter(pk=barrier.pk).exists())
+    _, created = BarrierLink.objects.get_or_create(
+        barrier=barrier, situation=situation, defaults={"linked_by": user}
+    )
+    barrier.sites.add(situation.site)
+    return created
+
+
+def _require_steering(user: User) -> None:
+    _require(user.is_authenticated and user.is_steering)
+
+
+@transaction.atomic
+def record(user: User, barrier: Barrier, text: str, *, decision: bool) -> BarrierAction:
+    _require_steering(user)
+    text = text.strip()
+    if not text:
+        raise ValidationError(_("Write the comment or decision."))
+    kind = BarrierAction.Kind.DECISION if decision else BarrierAction.Kind.COMMENT
+    return BarrierAction.objects.create(barrier=barrier, kind=kind, text=text, actor=user)
+
+
+@transaction.atomic
+def change_status(user: User, barrier: Barrier, status: str, version: int) -> Barrier:
+    _require_steering(user)
+    if status not in Barrier.Status.values:
+        raise ValidationError(_("Unknown status."))
+    barrier.claim_version(version)
+    barrier.status = status
+    barrier.save()
+    BarrierAction.objects.create(
+        barrier=barrier,
+        kind=BarrierAction.Kind.STATUS,
+        text=str(barrier.get_status_display()),
+        actor=user,
+    )
+    return barrier
+
+
+@transaction.atomic
+def assign_owner(
+    user: User, barrier: Barrier, *, agency: Agency | None, steering: bool, version: int
+) -> Barrier:
+    _require_steering(user)
+    if steering == (agency is not None):
+        raise ValidationError(_("Choose either an agency or the steering committee."))
+    barrier.claim_version(version)
+    barrier.owner_agency, barrier.owned_by_steering = agency, steering
+    barrier.save()
+    BarrierAction.objects.create(
+        barrier=barrier, kind=BarrierAction.Kind.OWNER, text=barrier.owner_label, actor=user
+    )
+    return barrier
+
+
+def evidence(barriers) -> dict[int, dict]:
+    """Per barrier: the number of situations linked, in all and per site and month."""
+    rows = (
+        BarrierLink.objects.filter(barrier__in=barriers)
+        .annotate(month=TruncMonth("linked_at"))
+        .values_list("barrier_id", "situation__site__code", "month")
+        .annotate(n=Count("situation", distinct=True))
+        .order_by("barrier_id", "situation__site__code", "month")
+    )
+    result: dict[int, dict] = {}
+    for barrier_id, site_code, month, n in rows:
+        entry = result.setdefault(barrier_id, {"total": 0, "cells": []})
+        entry["total"] += n
+        entry["cells"].append({"site": site_code, "month": month, "n": n})
+    return result
+
+
+def open_barrier_evidence(sites, start, end) -> tuple[list[tuple[str, int]], list[tuple[str, int]]]:
+    """For the dashboard: situations (at these sites) linked to open barriers, by category;
+    and links made per month in the period (the trend)."""
+    links = BarrierLink.objects.filter(situation__site__in=sites)
+    by_category = list(
+        links.filter(barrier__status__in=Barrier.OPEN_STATUSES)
+        .values_list("barrier__category__name")
+        .annotate(n=Count("situation", distinct=True))
+        .order_by("-n", "barrier__category__name")
+    )
+    by_month = [
+        (month.strftime("%Y-%m"), n)
+        for month, n in links.filter(linked_at__date__range=(start, end))
+        .annotate(month=TruncMonth("linked_at"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by("month")
+    ]
+    return by_category, by_month

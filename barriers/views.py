@@ -1,0 +1,288 @@
+import csv
+from datetime import date
+
+from django.contrib import messages
+from django.core.exceptions import ValidationError
+from django.db.models import Count, Max
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
+from django.utils.translation import gettext as _
+from django.views.decorators.cache import never_cache
+
+from agencies.models import Site
+from core.concurrency import ConcurrentEdit
+from core.forms import posted
+from dashboard.suppression import Cell, suppress_total
+from situations.models import Situation
+
+from . import services
+from .forms import ActionForm, LinkForm, OwnerForm, RaiseForm, StatusForm
+from .models import Barrier, BarrierCategory
+
+
+def _cell(n: int, suppressed: bool) -> Cell:
+    return suppress_total(n) if suppressed else Cell(n)
+
+
+def _register_rows(barriers, suppressed: bool):
+    barriers = list(
+        barriers.select_related("category", "owner_agency", "raised_by_agency")
+        .prefetch_related("sites")
+        .annotate(last_action=Max("actions__at"))
+    )
+    counts = services.evidence(barriers)
+    return [
+        {
+            "barrier": b,
+            "evidence": _cell(counts.get(b.pk, {}).get("total", 0), suppressed),
+        }
+        for b in barriers
+    ]
+
+
+@never_cache
+def register(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    barriers = services.visible_barriers(user)
+    if not (user.is_steering or user.agency_id):
+        raise Http404
+    status = request.GET.get("status", "")
+    if status in Barrier.Status.values:
+        barriers = barriers.filter(status=status)
+    site_code = request.GET.get("site", "").upper()
+    if site_code:
+        barriers = barriers.filter(sites__code=site_code)
+    category = request.GET.get("category", "")
+    if category.isdigit():
+        barriers = barriers.filter(category_id=int(category))
+    return render(
+        request,
+        "barriers/register.html",
+        {
+            "rows": _register_rows(barriers, user.is_steering),
+            "statuses": Barrier.Status.choices,
+            "categories": BarrierCategory.objects.all(),
+            "sites": Site.objects.filter(active=True)
+            if user.is_steering
+            else Site.objects.for_user(user),
+            "status": status,
+            "site_code": site_code,
+            "category": category,
+            "can_raise": bool(user.agency_id),
+        },
+    )
+
+
+def _barrier(request: HttpRequest, reference: str) -> Barrier:
+    return get_object_or_404(
+        services.visible_barriers(request.user).select_related(
+            "category", "owner_agency", "raised_by_agency"
+        ),
+        reference=reference.upper(),
+    )
+
+
+@never_cache
+def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
+    barrier = _barrier(request, reference)
+    user = request.user
+    steering = user.is_steering
+    action = request.POST.get("action") if request.method == "POST" else None
+    forms = {
+        "record": ActionForm(request.POST if action == "record" else None, prefix="record"),
+        "status": StatusForm(
+            request.POST if action == "status" else None,
+            prefix="status",
+            initial={"version": barrier.version, "status": barrier.status},
+        ),
+        "owner": OwnerForm(
+            request.POST if action == "owner" else None,
+            prefix="owner",
+            initial={
+                "version": barrier.version,
+                "owner": "steering"
+                if barrier.owned_by_steering
+                else (barrier.owner_agency_id or "steering"),
+            },
+        ),
+    }
+    if action is not None:
+        if not steering or action not in forms:
+            raise Http404
+        form = forms[action]
+        if form.is_valid():
+            data = form.cleaned_data
+            try:
+                if action == "record":
+                    services.record(user, barrier, data["text"], decision=data["decision"])
+                elif action == "status":
+                    services.change_status(user, barrier, data["status"], data["version"])
+                else:
+                    agency, by_steering = form.chosen_owner()
+                    services.assign_owner(
+                        user, barrier, agency=agency, steering=by_steering, version=data["version"]
+                    )
+            except ConcurrentEdit as exc:
+                form.add_error(None, exc.message)
+            except ValidationError as exc:
+                form.add_error(None, exc)
+            else:
+                messages.success(request, _("Saved."))
+                return redirect(barrier)
+    counts = services.evidence([barrier]).get(barrier.pk, {"total": 0, "cells": []})
+    cells = [
+        {"site": c["site"], "month": c["month"], "n": _cell(c["n"], steering)}
+        for c in counts["cells"]
+    ]
+    return render(
+        request,
+        "barriers/detail.html",
+        {
+            "barrier": barrier,
+            "total": _cell(counts["total"], steering),
+            "cells": cells,
+            "actions": barrier.actions.select_related("actor", "actor__agency"),
+            "forms": forms if steering else None,
+        },
+    )
+
+
+@never_cache
+def barrier_raise(request: HttpRequest) -> HttpResponse:
+    user = request.user
+    sites = Site.objects.for_user(user)
+    site = get_object_or_404(sites, code=request.GET.get("site", "").upper()) if sites else None
+    if site is None:
+        raise Http404
+    form = RaiseForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        try:
+            barrier = services.raise_barrier(
+                user, site, form.cleaned_data["category"], form.cleaned_data["description"]
+            )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(request, _("Barrier %(ref)s raised.") % {"ref": barrier.reference})
+            return redirect(barrier)
+    return render(request, "barriers/raise.html", {"form": form, "site": site})
+
+
+def _safe_next(request: HttpRequest, fallback: str) -> str:
+    target = request.POST.get("next") or request.GET.get("next") or fallback
+    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
+        return target
+    return fallback
+
+
+@never_cache
+def situation_barriers(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    """Link a situation to a barrier, existing or new."""
+    user = request.user
+    situation = get_object_or_404(
+        Situation.objects.restrict(user).select_related("site"),
+        site__code=code.upper(),
+        reference=reference.upper(),
+    )
+    barriers = services.visible_barriers(user)
+    form = LinkForm(posted(request), barriers=barriers)
+    back = _safe_next(request, situation.get_absolute_url())
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            if data["barrier"]:
+                services.link(user, situation, data["barrier"])
+                barrier = data["barrier"]
+            else:
+                barrier = services.raise_barrier(
+                    user, situation.site, data["category"], data["description"], situation
+                )
+        except ValidationError as exc:
+            form.add_error(None, exc)
+        else:
+            messages.success(
+                request,
+                _("%(ref)s is now evidence for barrier %(barrier)s.")
+                % {"ref": situation.reference, "barrier": barrier.reference},
+            )
+            return redirect(back)
+    return render(
+        request,
+        "barriers/link.html",
+        {"form": form, "situation": situation, "next": back},
+    )
+
+
+def _quarter(value: str) -> tuple[date, date, str]:
+    today = timezone.localdate()
+    try:
+        year_text, q_text = value.upper().split("-Q")
+        year, quarter = int(year_text), int(q_text)
+        if not 1 <= quarter <= 4 or not 2000 <= year <= 2100:
+            raise ValueError
+    except ValueError:
+        year, quarter = today.year, (today.month - 1) // 3 + 1
+    start = date(year, 3 * (quarter - 1) + 1, 1)
+    end = date(year + (quarter == 4), (3 * quarter) % 12 + 1, 1)
+    return start, end, f"{year}-Q{quarter}"
+
+
+@never_cache
+def quarterly_report(request: HttpRequest) -> HttpResponse:
+    """Barriers with their evidence, decisions and age; printable and as CSV."""
+    user = request.user
+    if not (user.is_steering or user.agency_id):
+        raise Http404
+    start, end, label = _quarter(request.GET.get("quarter", ""))
+    suppressed = user.is_steering
+    barriers = services.visible_barriers(user).filter(created_at__date__lt=end)
+    rows = _register_rows(barriers, suppressed)
+    in_quarter = dict(
+        barriers.filter(links__linked_at__date__gte=start, links__linked_at__date__lt=end)
+        .annotate(n=Count("links", distinct=True))
+        .values_list("pk", "n")
+    )
+    today = timezone.localdate()
+    for row in rows:
+        b = row["barrier"]
+        row["in_quarter"] = _cell(in_quarter.get(b.pk, 0), suppressed)
+        row["age_days"] = (today - timezone.localtime(b.created_at).date()).days
+        row["decisions"] = [a for a in b.actions.all() if a.kind == "decision"]
+    if request.GET.get("format") == "csv":
+        response = HttpResponse(content_type="text/csv; charset=utf-8")
+        response["Content-Disposition"] = f'attachment; filename="barriers-{label}.csv"'
+        writer = csv.writer(response)
+        writer.writerow(
+            [
+                "reference",
+                "category",
+                "status",
+                "owner",
+                "sites",
+                "situations_total",
+                "situations_this_quarter",
+                "age_days",
+                "decisions",
+            ]
+        )
+        for row in rows:
+            b = row["barrier"]
+            writer.writerow(
+                [
+                    b.reference,
+                    b.category.name,
+                    b.status,
+                    b.owner_label,
+                    " ".join(s.code for s in b.sites.all()),
+                    row["evidence"].display,
+                    row["in_quarter"].display,
+                    row["age_days"],
+                    " | ".join(f"{a.at:%Y-%m-%d}: {a.text}" for a in row["decisions"]),
+                ]
+            )
+        return response
+    return render(
+        request, "barriers/report.html", {"rows": rows, "label": label, "start": start, "end": end}
+    )
