@@ -101,6 +101,12 @@ def _context(request, meeting):
 @never_cache
 def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
+    if (
+        meeting.status == Meeting.Status.SCHEDULED
+        and meeting.starts_at >= timezone.now() - timedelta(minutes=meeting.site.meeting_minutes)
+    ):
+        # The upcoming meeting's agenda as it stands, so the table can prepare.
+        services.sync_agenda(meeting)
     return render(request, "meetings/detail.html", _context(request, meeting))
 
 
