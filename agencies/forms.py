@@ -3,6 +3,8 @@ from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils.translation import gettext_lazy as _
 
+from core.forms import BoundedModelChoiceField
+
 from .models import Agency, Membership, Site, User
 from .services import Seat
 
@@ -13,6 +15,7 @@ class PersonForm(forms.ModelForm):
     class Meta:
         model = User
         fields = ["first_name", "last_name", "username", "email", "agency", "role", "is_active"]
+        field_classes = {"agency": BoundedModelChoiceField}
 
     def __init__(self, *args, **kwargs):
         super().__init__(*args, **kwargs)
@@ -26,7 +29,7 @@ class PersonForm(forms.ModelForm):
 
 
 class SeatForm(forms.Form):
-    site = forms.ModelChoiceField(
+    site = BoundedModelChoiceField(
         label=_("Site"), queryset=Site.objects.filter(active=True), required=False
     )
     role = forms.ChoiceField(

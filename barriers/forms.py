@@ -2,12 +2,13 @@ from django import forms
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency
+from core.forms import BoundedModelChoiceField
 
 from .models import Barrier, BarrierCategory
 
 
 class RaiseForm(forms.Form):
-    category = forms.ModelChoiceField(
+    category = BoundedModelChoiceField(
         label=_("Category"), queryset=BarrierCategory.objects.filter(active=True)
     )
     description = forms.CharField(
@@ -21,10 +22,10 @@ class RaiseForm(forms.Form):
 class LinkForm(forms.Form):
     """Link to an existing barrier, or raise a new one: a few keystrokes either way."""
 
-    barrier = forms.ModelChoiceField(
+    barrier = BoundedModelChoiceField(
         label=_("Existing barrier"), queryset=Barrier.objects.none(), required=False
     )
-    category = forms.ModelChoiceField(
+    category = BoundedModelChoiceField(
         label=_("Or a new barrier in category"),
         queryset=BarrierCategory.objects.filter(active=True),
         required=False,

@@ -1,7 +1,40 @@
+from django import forms
+from django.core.exceptions import ValidationError
 from django.http import HttpRequest, QueryDict
+
+# The range of a 64-bit primary key. SQLite raises OverflowError (a 500) for a larger integer
+# in a query, so an out-of-range id is turned away as an invalid choice before any query runs.
+PK_RANGE = range(-(2**63), 2**63)
 
 
 def posted(request: HttpRequest) -> QueryDict | None:
     """Form data for a POST, even an empty one (`request.POST or None` would treat an empty
     submission as no submission and skip validation)."""
     return request.POST if request.method == "POST" else None
+
+
+def _out_of_range(value) -> bool:
+    try:
+        return int(str(value)) not in PK_RANGE
+    except (TypeError, ValueError):
+        return False  # not a number at all: Django's own validation says so
+
+
+class BoundedModelChoiceField(forms.ModelChoiceField):
+    def to_python(self, value):
+        if value not in self.empty_values and _out_of_range(value):
+            raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
+        return super().to_python(value)
+
+
+class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    def clean(self, value):
+        if isinstance(value, (list, tuple)):
+            for item in value:
+                if _out_of_range(item):
+                    raise ValidationError(
+                        self.error_messages["invalid_choice"],
+                        code="invalid_choice",
+                        params={"value": item},
+                    )
+        return super().clean(value)

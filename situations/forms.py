@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Site
+from core.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 
 from . import services
 from .models import (
@@ -56,7 +57,7 @@ class SituationForm(forms.Form):
         help_text=_("For a person; “Not applicable” for a group or place."),
     )
     gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
-    referral_source = forms.ModelChoiceField(
+    referral_source = BoundedModelChoiceField(
         label=_("Original referral source, if not your agency"),
         queryset=Agency.objects.filter(active=True),
         required=False,
@@ -73,19 +74,19 @@ class SituationForm(forms.Form):
     risk_factors = forms.TypedMultipleChoiceField(
         label=_("Risk factors"), coerce=int, widget=GroupedCheckboxes
     )
-    protective_factors = forms.ModelMultipleChoiceField(
+    protective_factors = BoundedModelMultipleChoiceField(
         label=_("Protective factors"),
         queryset=ProtectiveFactor.objects.filter(active=True),
         required=False,
         widget=CHECKBOXES,
     )
-    study_flags = forms.ModelMultipleChoiceField(
+    study_flags = BoundedModelMultipleChoiceField(
         label=_("Study flags"),
         queryset=StudyFlag.objects.filter(active=True),
         required=False,
         widget=CHECKBOXES,
     )
-    services_mobilized = forms.ModelMultipleChoiceField(
+    services_mobilized = BoundedModelMultipleChoiceField(
         label=_("Services mobilized"),
         queryset=Service.objects.filter(active=True),
         required=False,
@@ -156,8 +157,8 @@ class AgencyChoicesMixin:
 
 
 class AcceptForm(AgencyChoicesMixin, forms.Form):
-    lead_agency = forms.ModelChoiceField(label=_("Lead agency"), queryset=Agency.objects.none())
-    assisting_agencies = forms.ModelMultipleChoiceField(
+    lead_agency = BoundedModelChoiceField(label=_("Lead agency"), queryset=Agency.objects.none())
+    assisting_agencies = BoundedModelMultipleChoiceField(
         label=_("Assisting agencies"),
         queryset=Agency.objects.none(),
         required=False,
@@ -185,8 +186,8 @@ class AcceptForm(AgencyChoicesMixin, forms.Form):
 
 
 class ReassignForm(AgencyChoicesMixin, forms.Form):
-    lead_agency = forms.ModelChoiceField(label=_("Lead agency"), queryset=Agency.objects.none())
-    assisting_agencies = forms.ModelMultipleChoiceField(
+    lead_agency = BoundedModelChoiceField(label=_("Lead agency"), queryset=Agency.objects.none())
+    assisting_agencies = BoundedModelMultipleChoiceField(
         label=_("Assisting agencies"),
         queryset=Agency.objects.none(),
         required=False,
@@ -205,7 +206,7 @@ class RejectForm(forms.Form):
 
 
 class ConcludeForm(forms.Form):
-    conclusion_reason = forms.ModelChoiceField(
+    conclusion_reason = BoundedModelChoiceField(
         label=_("Conclusion reason"),
         queryset=ConclusionReason.objects.filter(active=True).exclude(
             outcome=ConclusionReason.Outcome.REJECTED
@@ -324,10 +325,10 @@ class SituationFilterForm(forms.Form):
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
     )
-    agency = forms.ModelChoiceField(
+    agency = BoundedModelChoiceField(
         label=_("Agency involved"), required=False, queryset=Agency.objects.none()
     )
-    category = forms.ModelChoiceField(label=_("Risk category"), required=False, queryset=None)
+    category = BoundedModelChoiceField(label=_("Risk category"), required=False, queryset=None)
 
     def __init__(self, *args, site: Site, **kwargs):
         from .models import RiskCategory
@@ -372,7 +373,7 @@ class UpdateForm(forms.Form):
         help_text=_("The whole table hears this: keep names out."),
     )
     proposes_conclusion = forms.BooleanField(label=_("Propose to conclude"), required=False)
-    proposed_reason = forms.ModelChoiceField(
+    proposed_reason = BoundedModelChoiceField(
         label=_("Proposed conclusion reason"),
         queryset=ConclusionReason.objects.filter(active=True).exclude(
             outcome=ConclusionReason.Outcome.REJECTED
@@ -388,7 +389,7 @@ class UpdateForm(forms.Form):
 
 
 class ServicesForm(forms.Form):
-    services_mobilized = forms.ModelMultipleChoiceField(
+    services_mobilized = BoundedModelMultipleChoiceField(
         label=_("Services mobilized"),
         queryset=Service.objects.filter(active=True),
         required=False,

@@ -212,3 +212,32 @@ def test_null_bytes_are_a_form_error_not_a_crash(client, cast, bad):
         {"subject_type": "person", "age_group": "na", "gender": "na", "narrative": bad},
     )
     assert response.status_code == 200
+
+
+HUGE = "99999999999999999999999"
+
+
+def test_ids_beyond_64_bits_are_invalid_choices_not_crashes(client, cast, story):
+    client.force_login(cast.bob)
+    url = reverse("situation_responses", kwargs={"code": "rex", "reference": story.open.reference})
+    body = client.post(url, {"form": "services", "services-services_mobilized": [HUGE]})
+    assert body.status_code == 200 and "Select a valid choice" in body.content.decode()
+    body = client.post(
+        url,
+        {
+            "form": "update",
+            "update-text": "t",
+            "update-proposes_conclusion": "on",
+            "update-proposed_reason": HUGE,
+        },
+    )
+    assert body.status_code == 200
+    client.force_login(cast.alice)
+    response = client.post(
+        reverse("situation_create", kwargs={"code": "rex"}),
+        {"protective_factors": [HUGE], "referral_source": HUGE},
+    )
+    assert response.status_code == 200
+    client.force_login(cast.adam)
+    response = client.post("/people/new/", {"agency": HUGE, "username": "x"})
+    assert response.status_code == 200
