@@ -170,3 +170,32 @@ def test_drafts_cannot_be_linked(cast, barrier):
     draft = make_situation(cast)
     with pytest.raises(Http404):
         services.link(cast.alice, draft, barrier)
+
+
+@pytest.mark.parametrize(
+    ("who", "expected"),
+    [
+        # register, detail, raise form at REX, quarterly report, link form of an open situation
+        ("alice", [200, 200, 200, 200, 200]),
+        ("erin", [200, 200, 200, 200, 200]),
+        ("carol", [200, 200, 200, 200, 200]),
+        ("charlie", [200, 404, 404, 200, 404]),  # another site: sees only its own register
+        ("steve", [200, 200, 404, 200, 404]),  # steering: reviews, does not raise or link
+        ("adam", [404, 404, 404, 404, 404]),  # administrators: no case-derived content
+        (None, [302, 302, 302, 302, 302]),
+    ],
+)
+def test_barrier_permission_matrix(client, cast, story, barrier, who, expected):
+    if who is not None:
+        client.force_login(getattr(cast, who))
+    urls = [
+        "/barriers/",
+        barrier.get_absolute_url(),
+        "/barriers/new/?site=REX",
+        "/barriers/report/",
+        _link_url(story.open),
+    ]
+    assert [client.get(url).status_code for url in urls] == expected
+    if who not in ("steve",):
+        steer = client.post(barrier.get_absolute_url(), {"action": "record", "record-text": "x"})
+        assert steer.status_code in (302, 404) and not barrier.actions.filter(text="x").exists()
