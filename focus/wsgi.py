@@ -2,5 +2,8 @@ import os
 
 from django.core.wsgi import get_wsgi_application
 
+from focus.startup import require_production_settings
+
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focus.settings")
+require_production_settings()  # before serving anything
 application = get_wsgi_application()

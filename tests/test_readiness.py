@@ -84,3 +84,22 @@ def test_readyz_fails_when_the_clock_sweep_is_stale(client, beat):
 def test_representatives_are_not_bothered_by_the_banner(client, cast):
     client.force_login(cast.alice)
     assert "Background jobs have not run" not in client.get("/").content.decode()
+
+
+def test_production_refuses_to_start_without_its_secrets():
+    from types import SimpleNamespace
+
+    from django.core.exceptions import ImproperlyConfigured
+
+    from focus.startup import require_production_settings
+
+    conf = SimpleNamespace(
+        DEBUG=False, SECRET_KEY="x" * 50, EMAIL_HOST="smtp.example.org", FIELD_ENCRYPTION_KEYS=[]
+    )
+    with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS"):
+        require_production_settings(conf)
+    conf.FIELD_ENCRYPTION_KEYS = ["k"]
+    require_production_settings(conf)  # all set: it starts
+    conf.SECRET_KEY = ""
+    with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        require_production_settings(conf)
