@@ -1,7 +1,7 @@
 import os
 
 from celery import Celery
-from celery.signals import worker_init
+from celery.signals import beat_init, worker_init
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "focus.settings")
 
@@ -11,6 +11,7 @@ app.autodiscover_tasks()
 
 
 @worker_init.connect
+@beat_init.connect
 def _refuse_to_start_without_secrets(**kwargs) -> None:
     from focus.startup import require_production_settings
 
