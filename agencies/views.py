@@ -133,6 +133,8 @@ def person_invite(request: HttpRequest, username: str) -> HttpResponse:
     if request.method != "POST":
         raise Http404
     person = get_object_or_404(User, username=username, is_active=True)
+    if person.is_superuser and not request.user.is_superuser:
+        raise Http404
     services.send_invitation(person)
     messages.success(request, _("A new invitation was sent to %(name)s.") % {"name": person})
     return redirect("person_edit", username=person.username)
@@ -143,6 +145,8 @@ def person_reset_mfa(request: HttpRequest, username: str) -> HttpResponse:
     if request.method != "POST":
         raise Http404
     person = get_object_or_404(User, username=username)
+    if person.is_superuser and not request.user.is_superuser:
+        raise Http404
     reset_factors(person)
     messages.success(
         request,

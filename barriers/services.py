@@ -139,11 +139,14 @@ def assign_owner(
     return barrier
 
 
-def evidence(barriers) -> dict[int, dict]:
-    """Per barrier: the number of situations linked, in all and per site and month."""
+def evidence(barriers, sites=None) -> dict[int, dict]:
+    """Per barrier: the number of situations linked, in all and per site and month; limited
+    to `sites` when given (members count only their own tables' situations)."""
+    links = BarrierLink.objects.filter(barrier__in=barriers)
+    if sites is not None:
+        links = links.filter(situation__site__in=sites)
     rows = (
-        BarrierLink.objects.filter(barrier__in=barriers)
-        .annotate(month=TruncMonth("linked_at"))
+        links.annotate(month=TruncMonth("linked_at"))
         .values_list("barrier_id", "situation__site__code", "month")
         .annotate(n=Count("situation", distinct=True))
         .order_by("barrier_id", "situation__site__code", "month")

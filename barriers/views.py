@@ -14,7 +14,7 @@ from django.views.decorators.cache import never_cache
 from agencies.models import Site
 from core.concurrency import ConcurrentEdit
 from core.forms import posted
-from dashboard.suppression import Cell, suppress_total
+from dashboard.suppression import Cell, suppress, suppress_total
 from situations.models import Situation
 
 from . import services
@@ -26,13 +26,20 @@ def _cell(n: int, suppressed: bool) -> Cell:
     return suppress_total(n) if suppressed else Cell(n)
 
 
-def _register_rows(barriers, suppressed: bool):
+def _counted_sites(user):
+    """Whose situations a viewer may count: every site for the steering committee (then
+    suppressed), a member's own tables otherwise."""
+    return None if user.is_steering else Site.objects.for_user(user)
+
+
+def _register_rows(barriers, user):
+    suppressed = user.is_steering
     barriers = list(
         barriers.select_related("category", "owner_agency", "raised_by_agency")
         .prefetch_related("sites")
         .annotate(last_action=Max("actions__at"))
     )
-    counts = services.evidence(barriers)
+    counts = services.evidence(barriers, _counted_sites(user))
     return [
         {
             "barrier": b,
@@ -55,13 +62,13 @@ def register(request: HttpRequest) -> HttpResponse:
     if site_code:
         barriers = barriers.filter(sites__code=site_code)
     category = request.GET.get("category", "")
-    if category.isdigit():
+    if category.isdecimal() and len(category) < 10:
         barriers = barriers.filter(category_id=int(category))
     return render(
         request,
         "barriers/register.html",
         {
-            "rows": _register_rows(barriers, user.is_steering),
+            "rows": _register_rows(barriers, user),
             "statuses": Barrier.Status.choices,
             "categories": BarrierCategory.objects.all(),
             "sites": Site.objects.filter(active=True)
@@ -131,10 +138,15 @@ def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
             else:
                 messages.success(request, _("Saved."))
                 return redirect(barrier)
-    counts = services.evidence([barrier]).get(barrier.pk, {"total": 0, "cells": []})
+    counts = services.evidence([barrier], _counted_sites(user)).get(
+        barrier.pk, {"total": 0, "cells": []}
+    )
+    values = [c["n"] for c in counts["cells"]]
+    # The total is shown, so one small cell would follow by subtraction: suppress as a group.
+    shown = suppress(values, total_shown=True) if steering else [Cell(v) for v in values]
     cells = [
-        {"site": c["site"], "month": c["month"], "n": _cell(c["n"], steering)}
-        for c in counts["cells"]
+        {"site": c["site"], "month": c["month"], "n": cell}
+        for c, cell in zip(counts["cells"], shown, strict=True)
     ]
     return render(
         request,
@@ -238,11 +250,16 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
     start, end, label = _quarter(request.GET.get("quarter", ""))
     suppressed = user.is_steering
     barriers = services.visible_barriers(user).filter(created_at__date__lt=end)
-    rows = _register_rows(barriers, suppressed)
+    rows = _register_rows(barriers, user)
+    linked_in_quarter = barriers.filter(
+        links__linked_at__date__gte=start, links__linked_at__date__lt=end
+    )
+    if not suppressed:
+        linked_in_quarter = linked_in_quarter.filter(
+            links__situation__site__in=_counted_sites(user)
+        )
     in_quarter = dict(
-        barriers.filter(links__linked_at__date__gte=start, links__linked_at__date__lt=end)
-        .annotate(n=Count("links", distinct=True))
-        .values_list("pk", "n")
+        linked_in_quarter.annotate(n=Count("links", distinct=True)).values_list("pk", "n")
     )
     today = timezone.localdate()
     for row in rows:

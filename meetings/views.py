@@ -1,5 +1,5 @@
 import io
-from datetime import timedelta
+from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
@@ -32,8 +32,12 @@ def _site(request: HttpRequest, code: str) -> Site:
 
 def _meeting(request: HttpRequest, code: str, key: str) -> Meeting:
     site = _site(request, code)
+    try:
+        held_on = date.fromisoformat(key)
+    except ValueError:
+        raise Http404 from None
     return get_object_or_404(
-        Meeting.objects.select_related("site", "chair"), site=site, held_on=key
+        Meeting.objects.select_related("site", "chair"), site=site, held_on=held_on
     )
 
 
@@ -211,7 +215,10 @@ def item_move(request: HttpRequest, code: str, key: str, reference: str) -> Http
 def item_defer(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
     item = _item(request, meeting, reference)
-    version = int(request.POST.get("version") or 0)
+    try:
+        version = int(request.POST.get("version") or 0)
+    except ValueError:
+        version = 0  # a stale or tampered version is refused as a concurrent edit
     live = request.POST.get("live") == "1"
     return _run(
         request,
@@ -330,11 +337,12 @@ def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> Ht
     return response
 
 
-def _minutes_context(meeting: Meeting) -> dict:
+def _minutes_context(request: HttpRequest, meeting: Meeting) -> dict:
+    visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
     items = list(
-        meeting.items.select_related(
-            "situation__lead_agency", "situation__conclusion_reason"
-        ).prefetch_related("situation__assisting_agencies")
+        meeting.items.filter(situation__in=visible)
+        .select_related("situation__lead_agency", "situation__conclusion_reason")
+        .prefetch_related("situation__assisting_agencies")
     )
     count = {outcome: 0 for outcome, _label in AgendaItem.Outcome.choices}
     for item in items:
@@ -373,7 +381,7 @@ def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
 def meeting_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
     """De-identified minutes for the whole site."""
     meeting = _meeting(request, code, key)
-    context = _minutes_context(meeting)
+    context = _minutes_context(request, meeting)
     if request.GET.get("format") == "pdf":
         return _pdf("meetings/minutes_pdf.html", context, f"{meeting.site.code}-{meeting.key}.pdf")
     return render(request, "meetings/minutes.html", context)

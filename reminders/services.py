@@ -143,7 +143,12 @@ def deliver(reminder_id: int, now: datetime | None = None) -> str:
         if reminder is None:
             return "skipped"  # sent, failed, cancelled, or another worker has it right now
         situation = reminder.situation
-        if situation.first_contact_at is not None or situation.status != Status.OPEN:
+        still_entitled = reminder.recipient_id in recipients(situation, Rung(reminder.rung))
+        if (
+            situation.first_contact_at is not None
+            or situation.status != Status.OPEN
+            or not still_entitled  # left the agency or the table, or the lead changed
+        ):
             reminder.cancelled_at = now
             reminder.save(update_fields=["cancelled_at"])
             return "cancelled"

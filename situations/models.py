@@ -395,7 +395,8 @@ class AffectedPerson(models.Model):
         verbose_name_plural = _("affected persons")
 
     def __str__(self) -> str:
-        return self.label
+        # Audit entries print this; templates show `label` to those who may see it.
+        return f"affected person #{self.pk}"
 
     def get_additional_data(self) -> dict:
         return {"situation": self.situation_id}
@@ -421,7 +422,8 @@ class SituationRiskFactor(models.Model):
         ]
 
     def __str__(self) -> str:
-        return str(self.factor)
+        # Audit entries print this: the factor would tell an administrator about the case.
+        return f"risk factor link #{self.pk}"
 
     def get_additional_data(self) -> dict:
         return {"situation": self.situation_id}

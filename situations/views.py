@@ -461,7 +461,7 @@ def privacy_audit(request: HttpRequest) -> HttpResponse:
     """The privacy officer's view of the whole deployment: metadata only, never the diffs."""
     entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
     action = request.GET.get("action", "")
-    if action.isdigit():
+    if action.isdecimal() and len(action) < 3:
         entries = entries.filter(action=int(action))
     actor = request.GET.get("actor", "").strip()[:150]
     if actor:
