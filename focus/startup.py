@@ -5,11 +5,12 @@ import os
 
 from django.core.exceptions import ImproperlyConfigured
 
-REQUIRED = {
-    "SECRET_KEY": "Django's signing key",
-    "FIELD_ENCRYPTION_KEYS": "the keys that encrypt identifying details",
-    "EMAIL_HOST": "the SMTP server for invitations and reminders",
-}
+# (setting, what it is for): names of settings, not values.
+REQUIRED = [
+    ("SECRET_KEY", "Django's signing key"),
+    ("FIELD_ENCRYPTION_KEYS", "the keys that encrypt identifying details"),
+    ("EMAIL_HOST", "the SMTP server for invitations and reminders"),
+]
 
 
 def require_production_settings(conf=None) -> None:
@@ -20,6 +21,6 @@ def require_production_settings(conf=None) -> None:
     conf = conf or importlib.import_module(os.environ["DJANGO_SETTINGS_MODULE"])
     if getattr(conf, "DEBUG", False):
         return
-    missing = [f"{name} ({why})" for name, why in REQUIRED.items() if not getattr(conf, name, "")]
+    missing = [f"{name} ({why})" for name, why in REQUIRED if not getattr(conf, name, "")]
     if missing:
         raise ImproperlyConfigured("Set these before starting: " + "; ".join(missing))
