@@ -239,132 +239,93 @@ def situation_withdraw(request: HttpRequest, code: str, reference: str) -> HttpR
     )
 
 
-@never_cache
-def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+def _chair_decision(request, code, reference, make_form, step, success, title, button):
+    """The chair's decision pages: a form, a service call, and back to the situation.
+
+    A state that changed meanwhile is a message on the situation; bad input stays on the form.
+    """
     situation = _situation(request, code, reference)
     if not services.chairs_site(request.user, situation.site):
         raise Http404
-    form = AcceptForm(_posted(request), site=situation.site)
+    form = make_form(_posted(request), situation)
     if request.method == "POST" and form.is_valid():
         try:
-            services.accept(
-                request.user,
-                situation,
-                form.assignment(),
-                form.cleaned_data["consent"],
-                form.cleaned_data["consent_reason"],
-            )
+            step(situation, form.cleaned_data, form)
         except services.TransitionError as exc:
             messages.error(request, exc.message)
             return redirect(situation)
         except ValidationError as exc:
             form.add_error(None, exc)
         else:
-            messages.success(
-                request,
-                _(
-                    "Accepted. Identifying details are released to the assigned agencies and the "
-                    "response clock has started."
-                ),
-            )
+            messages.success(request, success)
             return redirect(situation)
-    return render(
+    context = {"situation": situation, "form": form, "button": button}
+    context["title"] = title % situation.reference
+    return render(request, "situations/decision.html", context)
+
+
+@never_cache
+def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    return _chair_decision(
         request,
-        "situations/decision.html",
-        {
-            "situation": situation,
-            "form": form,
-            "title": _("Accept %s") % situation.reference,
-            "button": _("Accept"),
-        },
+        code,
+        reference,
+        lambda data, situation: AcceptForm(data, site=situation.site),
+        lambda situation, data, form: services.accept(
+            request.user, situation, form.assignment(), data["consent"], data["consent_reason"]
+        ),
+        _(
+            "Accepted. Identifying details are released to the assigned agencies and the "
+            "response clock has started."
+        ),
+        _("Accept %s"),
+        _("Accept"),
     )
 
 
 @never_cache
 def situation_reassign(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
-    if not services.chairs_site(request.user, situation.site):
-        raise Http404
-    form = ReassignForm(_posted(request), site=situation.site)
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.reassign(request.user, situation, form.assignment())
-        except services.TransitionError as exc:
-            messages.error(request, exc.message)
-            return redirect(situation)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Agencies updated."))
-            return redirect(situation)
-    return render(
+    return _chair_decision(
         request,
-        "situations/decision.html",
-        {
-            "situation": situation,
-            "form": form,
-            "title": _("Agencies for %s") % situation.reference,
-            "button": _("Save agencies"),
-        },
+        code,
+        reference,
+        lambda data, situation: ReassignForm(data, site=situation.site),
+        lambda situation, data, form: services.reassign(request.user, situation, form.assignment()),
+        _("Agencies updated."),
+        _("Agencies for %s"),
+        _("Save agencies"),
     )
 
 
 @never_cache
 def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
-    if not services.chairs_site(request.user, situation.site):
-        raise Http404
-    form = RejectForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        return _transition(
-            request,
-            situation,
-            lambda: services.reject(request.user, situation, form.cleaned_data["rejection_reason"]),
-            _("Rejected. Only minimal data is kept; identifying details were deleted."),
-        )
-    return render(
+    return _chair_decision(
         request,
-        "situations/decision.html",
-        {
-            "situation": situation,
-            "form": form,
-            "title": _("Reject %s") % situation.reference,
-            "button": _("Reject"),
-        },
+        code,
+        reference,
+        lambda data, situation: RejectForm(data),
+        lambda situation, data, form: services.reject(
+            request.user, situation, data["rejection_reason"]
+        ),
+        _("Rejected. Only minimal data is kept; identifying details were deleted."),
+        _("Reject %s"),
+        _("Reject"),
     )
 
 
 @never_cache
 def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
-    if not services.chairs_site(request.user, situation.site):
-        raise Http404
-    form = ConcludeForm(_posted(request))
-    if request.method == "POST" and form.is_valid():
-        try:
-            services.conclude(
-                request.user,
-                situation,
-                form.cleaned_data["conclusion_reason"],
-                form.cleaned_data["concluded_on"],
-            )
-        except services.TransitionError as exc:
-            messages.error(request, exc.message)
-            return redirect(situation)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Concluded."))
-            return redirect(situation)
-    return render(
+    return _chair_decision(
         request,
-        "situations/decision.html",
-        {
-            "situation": situation,
-            "form": form,
-            "title": _("Conclude %s") % situation.reference,
-            "button": _("Conclude"),
-        },
+        code,
+        reference,
+        lambda data, situation: ConcludeForm(data),
+        lambda situation, data, form: services.conclude(
+            request.user, situation, data["conclusion_reason"], data["concluded_on"]
+        ),
+        _("Concluded."),
+        _("Conclude %s"),
+        _("Conclude"),
     )
 
 
