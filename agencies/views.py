@@ -5,6 +5,7 @@ from django.db.models import Prefetch, Q
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
+from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 
 from core.access import administrator_required
@@ -68,7 +69,11 @@ def people_list(request: HttpRequest) -> HttpResponse:
             | Q(agency__name__icontains=query)
         )
     page = Paginator(people, 50).get_page(request.GET.get("page"))
-    return render(request, "agencies/people_list.html", {"page": page, "query": query})
+    return render(
+        request,
+        "agencies/people_list.html",
+        {"page": page, "query": query, "page_query": urlencode({"q": query})},
+    )
 
 
 @administrator_required

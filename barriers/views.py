@@ -7,11 +7,11 @@ from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
 from agencies.models import Site
+from core.access import safe_next
 from core.concurrency import ConcurrentEdit
 from core.forms import posted
 from dashboard.suppression import Cell, suppress, suppress_total
@@ -182,13 +182,6 @@ def barrier_raise(request: HttpRequest) -> HttpResponse:
     return render(request, "barriers/raise.html", {"form": form, "site": site})
 
 
-def _safe_next(request: HttpRequest, fallback: str) -> str:
-    target = request.POST.get("next") or request.GET.get("next") or fallback
-    if url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return target
-    return fallback
-
-
 @never_cache
 def situation_barriers(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Link a situation to a barrier, existing or new."""
@@ -200,7 +193,7 @@ def situation_barriers(request: HttpRequest, code: str, reference: str) -> HttpR
     )
     barriers = services.visible_barriers(user)
     form = LinkForm(posted(request), barriers=barriers)
-    back = _safe_next(request, situation.get_absolute_url())
+    back = safe_next(request, situation.get_absolute_url())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
         try:

@@ -8,7 +8,6 @@ from django.contrib.auth.decorators import login_required
 from django.db import transaction
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
@@ -16,6 +15,8 @@ from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
+
+from .access import safe_next
 
 RECOVERY_CODES = 10
 
@@ -30,13 +31,6 @@ class CodeForm(forms.Form):
 
     def clean_code(self):
         return self.cleaned_data["code"].replace(" ", "").strip()
-
-
-def _next(request: HttpRequest) -> str:
-    target = request.GET.get("next") or request.POST.get("next") or "/"
-    if not url_has_allowed_host_and_scheme(target, {request.get_host()}, request.is_secure()):
-        return "/"
-    return target
 
 
 @transaction.atomic
@@ -61,7 +55,7 @@ def reset_factors(user) -> None:
 def setup(request: HttpRequest) -> HttpResponse:
     user = request.user
     if any(True for _ in devices_for_user(user, confirmed=True)):
-        return redirect(_next(request))
+        return redirect(safe_next(request))
     device = TOTPDevice.objects.filter(user=user, confirmed=False).first()
     if device is None:
         device = TOTPDevice.objects.create(user=user, name="authenticator", confirmed=False)
@@ -73,7 +67,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             otp_login(request, device)
             codes = issue_recovery_codes(user)
             return render(
-                request, "registration/mfa_codes.html", {"codes": codes, "next": _next(request)}
+                request, "registration/mfa_codes.html", {"codes": codes, "next": safe_next(request)}
             )
         form.add_error(
             "code", _("That code did not match. Check the time on your phone and try again.")
@@ -90,7 +84,7 @@ def setup(request: HttpRequest) -> HttpResponse:
             "form": form,
             "secret": secret_b32,
             "qr_svg": qr.svg_data_uri(scale=4),
-            "next": _next(request),
+            "next": safe_next(request),
         },
     )
 
@@ -103,6 +97,8 @@ def verify(request: HttpRequest) -> HttpResponse:
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
             otp_login(request, device)
-            return redirect(_next(request))
+            return redirect(safe_next(request))
         form.add_error("code", _("That code did not match."))
-    return render(request, "registration/mfa_verify.html", {"form": form, "next": _next(request)})
+    return render(
+        request, "registration/mfa_verify.html", {"form": form, "next": safe_next(request)}
+    )

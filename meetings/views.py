@@ -12,7 +12,8 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from agencies.models import Membership, Site
+from agencies.models import Membership
+from core.access import member_site
 from core.concurrency import ConcurrentEdit
 from core.forms import posted
 from core.security import passive
@@ -26,12 +27,8 @@ from .forms import AcceptItemForm, RejectItemForm, ReturningItemForm
 from .models import AgendaItem, Attendance, Meeting
 
 
-def _site(request: HttpRequest, code: str) -> Site:
-    return get_object_or_404(Site.objects.for_user(request.user), code=code.upper())
-
-
 def _meeting(request: HttpRequest, code: str, key: str) -> Meeting:
-    site = _site(request, code)
+    site = member_site(request, code)
     try:
         held_on = date.fromisoformat(key)
     except ValueError:
@@ -83,7 +80,7 @@ def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
 
 @never_cache
 def meeting_list(request: HttpRequest, code: str) -> HttpResponse:
-    site = _site(request, code)
+    site = member_site(request, code)
     services.ensure_next_meeting(site)
     meetings = site.meetings.order_by("-starts_at")[:52]
     return render(request, "meetings/list.html", {"site": site, "meetings": meetings})
@@ -433,7 +430,7 @@ def agency_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
 def meetings_ics(request: HttpRequest, code: str) -> HttpResponse:
     from icalendar import Calendar, Event
 
-    site = _site(request, code)
+    site = member_site(request, code)
     services.ensure_next_meeting(site)
     calendar = Calendar()
     calendar.add("prodid", "-//FOCUS situation tables//EN")

@@ -12,8 +12,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from agencies.models import Site
-from core.access import administrator_required
+from core.access import administrator_required, member_site
 from core.concurrency import ConcurrentEdit
 from core.forms import posted as _posted
 
@@ -42,10 +41,6 @@ from .models import (
 )
 
 
-def _site(request: HttpRequest, code: str) -> Site:
-    return get_object_or_404(Site.objects.for_user(request.user), code=code.upper())
-
-
 def _situation(request: HttpRequest, code: str, reference: str, action: str = "view"):
     """Lookup and authorization in one: what the person may not see does not exist."""
     queryset = Situation.objects.restrict(request.user, action).select_related(
@@ -64,7 +59,7 @@ def _risk_rows(situation: Situation):
 
 @never_cache
 def situation_list(request: HttpRequest, code: str) -> HttpResponse:
-    site = _site(request, code)
+    site = member_site(request, code)
     form = SituationFilterForm(request.GET or None, site=site)
     situations = (
         Situation.objects.restrict(request.user)
@@ -114,7 +109,7 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 def situation_create(request: HttpRequest, code: str) -> HttpResponse:
-    site = _site(request, code)
+    site = member_site(request, code)
     form = SituationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
         try:

@@ -176,3 +176,14 @@ def test_a_new_invitation_can_be_sent(client, cast):
     assert client.post("/people/alice/invite/").status_code == 302
     assert len(mail.outbox) == 1
     assert client.get("/people/alice/invite/").status_code == 404
+
+
+def test_the_people_list_pages_by_fifty_and_keeps_the_search(client, cast):
+    from tests.factories import UserFactory
+
+    for n in range(60):
+        UserFactory(username=f"page{n:02d}", last_name=f"Pager{n:02d}")
+    client.force_login(cast.adam)
+    body = client.get("/people/?q=page").content.decode()
+    assert "Page 1 of 2" in body and 'href="?q=page&amp;page=2"' in body
+    assert "Page 2 of 2" in client.get("/people/?q=page&page=2").content.decode()
