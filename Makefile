@@ -28,15 +28,21 @@ run: seed
 test: $(STAMP)
 	$(BIN)/pytest
 
-## Benchmarks on a scratch PostgreSQL database (BENCH_DATABASE_URL), seeded at scale.
-BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/focus_bench
-BENCH_SITUATIONS ?= 60000
+## Speed at a province's size: a scratch PostgreSQL database seeded by seed_scale (150 tables,
+## 150,000 situations), gunicorn with production settings, wrk as the load, Redis as cache and
+## broker. Prints a table and writes bench/results.json (README, "Performance").
+BENCH_DB ?= focus_bench
+BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
+BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3
+BENCH_SEED_ARGS ?=
+BENCH_ARGS ?=
 bench: $(STAMP)
-	-dropdb --if-exists -h 127.0.0.1 -U postgres focus_bench
-	createdb -h 127.0.0.1 -U postgres focus_bench
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py migrate -v0
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py seed_scale --situations $(BENCH_SITUATIONS)
-	DATABASE_URL=$(BENCH_DATABASE_URL) $(BIN)/python manage.py bench
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	-dropdb --if-exists -h 127.0.0.1 -U postgres $(BENCH_DB)
+	createdb -h 127.0.0.1 -U postgres $(BENCH_DB)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
+	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .
