@@ -3,13 +3,14 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabelsMixin
 from situations.clock import Rung
 from situations.models import Situation
 
 PENDING = Q(sent_at__isnull=True, failed_at__isnull=True, cancelled_at__isnull=True)
 
 
-class Reminder(models.Model):
+class Reminder(ChoiceLabelsMixin, models.Model):
     """One rung of the ladder for one person: the sweep creates it (once, by the unique
     constraint), delivery sends it by email, and it is the person's in-app notification."""
 

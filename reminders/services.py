@@ -33,6 +33,8 @@ SWEEP_HEARTBEAT = "sweep"
 # (a worker died, or the broker lost the message).
 REDELIVER_AFTER = timedelta(minutes=5)
 MAX_ATTEMPTS = 5
+# Reminders per delivery message: a sweep after an outage may find thousands due at once.
+DELIVERY_BATCH = 100
 # The longest response window a site may set is 168 h; the earliest rung falls half-way.
 EARLIEST_RUNG = timedelta(hours=84)
 
@@ -44,15 +46,13 @@ class SweepResult:
 
 
 def recipients(situation: Situation, rung: Rung) -> list[int]:
-    seats = Membership.objects.filter(site=situation.site_id, user__is_active=True)
-    lead = seats.filter(user__agency=situation.lead_agency_id)
-    chairs = seats.filter(role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR])
-    chosen = {Rung.LEAD: lead, Rung.CHAIR: chairs, Rung.OVERDUE: lead | chairs}[rung]
-    return sorted(set(chosen.values_list("user_id", flat=True)))
+    """Who a rung goes to: the lead agency's people at the table, then its chairs, then both."""
+    return _recipients(_seats({situation.site_id}), situation, rung)
 
 
 def _create_due_reminders(now: datetime) -> int:
-    rows = []
+    """Reminder rows for every rung that has fallen due, in a fixed number of queries however
+    many clocks are running: one for the clocks, one for the seats, one for what exists."""
     with transaction.atomic():
         running = (
             Situation.objects.select_for_update(skip_locked=True, of=("self",))
@@ -63,36 +63,64 @@ def _create_due_reminders(now: datetime) -> int:
             )
             .only("pk", "site_id", "lead_agency_id", "accepted_at", "response_due_at")
         )
-        for situation in running:
-            for rung in Rung:
-                due = rung_due_at(rung, situation.accepted_at, situation.response_due_at)
-                if due > now:
-                    continue
-                rows += [
-                    Reminder(situation=situation, rung=rung, recipient_id=user_id, due_at=due)
-                    for user_id in recipients(situation, rung)
-                ]
-        before = Reminder.objects.count()
+        due = [
+            (situation, rung, at)
+            for situation in running
+            for rung in Rung
+            if (at := rung_due_at(rung, situation.accepted_at, situation.response_due_at)) <= now
+        ]
+        if not due:
+            return 0
+        seats = _seats({situation.site_id for situation, _, _ in due})
+        existing = set(
+            Reminder.objects.filter(situation__in={s.pk for s, _, _ in due}).values_list(
+                "situation_id", "rung", "recipient_id"
+            )
+        )
+        rows = [
+            Reminder(situation=situation, rung=rung, recipient_id=user_id, due_at=at)
+            for situation, rung, at in due
+            for user_id in _recipients(seats, situation, rung)
+            if (situation.pk, rung, user_id) not in existing
+        ]
+        # The situations are locked, so no other sweep writes these; the constraint still
+        # makes a repeat harmless.
         Reminder.objects.bulk_create(rows, ignore_conflicts=True)
-        return Reminder.objects.count() - before
+        return len(rows)
+
+
+def _seats(site_ids) -> dict[int, list[tuple[int, int | None, bool]]]:
+    """Per site: (person, their agency, chairs?) for every active person with a seat."""
+    seats: dict[int, list] = {}
+    rows = Membership.objects.filter(site__in=site_ids, user__is_active=True).values_list(
+        "site_id", "user_id", "user__agency_id", "role"
+    )
+    for site_id, user_id, agency_id, role in rows:
+        chairs = role in (Membership.Role.CHAIR, Membership.Role.CO_CHAIR)
+        seats.setdefault(site_id, []).append((user_id, agency_id, chairs))
+    return seats
+
+
+def _recipients(seats, situation: Situation, rung: Rung) -> list[int]:
+    chosen = set()
+    for user_id, agency_id, chairs in seats.get(situation.site_id, []):
+        lead = agency_id is not None and agency_id == situation.lead_agency_id
+        if {Rung.LEAD: lead, Rung.CHAIR: chairs, Rung.OVERDUE: lead or chairs}[rung]:
+            chosen.add(user_id)
+    return sorted(chosen)
 
 
 def _claim_for_delivery(now: datetime) -> list[int]:
-    """Pending reminders never enqueued, or enqueued long ago and still not sent."""
+    """Pending reminders never enqueued, or enqueued long ago and still not sent. The rows are
+    locked as they are read (SKIP LOCKED), so of two sweeps exactly one claims each."""
     stale = now - REDELIVER_AFTER
-    candidates = Reminder.objects.filter(PENDING).filter(
-        Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale)
+    claimed = list(
+        Reminder.objects.select_for_update(skip_locked=True)
+        .filter(PENDING)
+        .filter(Q(enqueued_at__isnull=True) | Q(enqueued_at__lte=stale))
+        .values_list("pk", flat=True)
     )
-    claimed = []
-    for pk, enqueued_at in candidates.values_list("pk", "enqueued_at"):
-        # A conditional update: of two sweeps, exactly one claims each row.
-        won = (
-            Reminder.objects.filter(pk=pk, enqueued_at=enqueued_at)
-            .filter(PENDING)
-            .update(enqueued_at=now)
-        )
-        if won:
-            claimed.append(pk)
+    Reminder.objects.filter(pk__in=claimed).update(enqueued_at=now)
     return claimed
 
 
@@ -102,10 +130,11 @@ def sweep(now: datetime | None = None, *, enqueue: bool = True) -> SweepResult:
     with transaction.atomic():
         result.enqueued = _claim_for_delivery(now)
         if enqueue and result.enqueued:
-            from .tasks import deliver_reminder
+            from .tasks import deliver_reminders
 
             ids = list(result.enqueued)
-            transaction.on_commit(lambda: [deliver_reminder.delay(pk) for pk in ids])
+            batches = [ids[i : i + DELIVERY_BATCH] for i in range(0, len(ids), DELIVERY_BATCH)]
+            transaction.on_commit(lambda: [deliver_reminders.delay(b) for b in batches])
     Heartbeat.beat(SWEEP_HEARTBEAT)
     return result
 
