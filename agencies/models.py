@@ -9,9 +9,11 @@ from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
 from django.utils import timezone
+from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 
 
@@ -31,7 +33,7 @@ class Sector(models.TextChoices):
     OTHER = "other", _("Other")
 
 
-class Agency(models.Model):
+class Agency(ChoiceLabelsMixin, models.Model):
     """An organisation at the table. Its people share one auth.Group, the unit of object grants."""
 
     name = models.CharField(_("name"), max_length=200, unique=True)
@@ -183,6 +185,21 @@ class User(AbstractUser, VersionedModel):
     def is_administrator(self) -> bool:
         return self.role == self.Role.ADMIN
 
+    @cached_property
+    def seats(self) -> tuple[tuple[int, str, bool], ...]:
+        """(site, role, site active?) for each of the person's seats. Read once per person
+        object, so once per request: navigation, restrict() and the services all ask."""
+        return tuple(self.memberships.values_list("site_id", "role", "site__active"))
+
+    @property
+    def active_site_ids(self) -> list[int]:
+        return sorted(site for site, _, active in self.seats if active)
+
+    @property
+    def chaired_site_ids(self) -> frozenset[int]:
+        chair_roles = (Membership.Role.CHAIR, Membership.Role.CO_CHAIR)
+        return frozenset(site for site, role, _ in self.seats if role in chair_roles)
+
     def clean(self) -> None:
         super().clean()
         if self.role == self.Role.MEMBER and self.agency_id is None:
@@ -208,7 +225,7 @@ class User(AbstractUser, VersionedModel):
             self.groups.add(*wanted)
 
 
-class Membership(models.Model):
+class Membership(ChoiceLabelsMixin, models.Model):
     """A person's seat at a site."""
 
     class Role(models.TextChoices):
@@ -233,6 +250,14 @@ class Membership(models.Model):
 
     def __str__(self) -> str:
         return f"{self.user} @ {self.site.code} ({self.get_role_display()})"
+
+    def save(self, *args, **kwargs) -> None:
+        super().save(*args, **kwargs)
+        self.user.__dict__.pop("seats", None)
+
+    def delete(self, *args, **kwargs):
+        self.user.__dict__.pop("seats", None)
+        return super().delete(*args, **kwargs)
 
     @property
     def chairs(self) -> bool:

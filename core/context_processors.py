@@ -22,7 +22,7 @@ def navigation(request) -> dict:
         items.append((_("Dashboard"), reverse("dashboard")))
         items.append((_("Barriers"), reverse("barrier_register")))
     elif user.agency_id:
-        chairs = any(m.chairs for m in user.memberships.all())
+        chairs = bool(user.chaired_site_ids)
         items.append((_("My agency's situations"), reverse("my_situations")))
         if chairs:
             items.append((_("Dashboard"), reverse("dashboard")))

@@ -57,9 +57,7 @@ class TransitionError(Exception):
 
 
 def chairs_site(user: User, site: Site) -> bool:
-    return Membership.objects.filter(
-        user=user, site=site, role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR]
-    ).exists()
+    return user.is_authenticated and site.pk in user.chaired_site_ids
 
 
 def agencies_at_site(site: Site):
@@ -218,9 +216,12 @@ def create_draft(user: User, site: Site, record: Record) -> Situation:
     return situation
 
 
-def can_edit_record(user: User, situation: Situation) -> bool:
-    """The de-identified record: its agency edits before the table decides, chairs after."""
-    if not Situation.objects.restrict(user).filter(pk=situation.pk).exists():
+def can_edit_record(user: User, situation: Situation, can: dict | None = None) -> bool:
+    """The de-identified record: its agency edits before the table decides, chairs after.
+    `can` is Situation.objects.abilities() when the caller already has it."""
+    if can is None:
+        can = {"view": Situation.objects.restrict(user).filter(pk=situation.pk).exists()}
+    if not can["view"]:
         return False
     if situation.status in (Status.DRAFT, Status.SUBMITTED):
         return user.agency_id == situation.originating_agency_id

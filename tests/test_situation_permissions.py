@@ -232,3 +232,16 @@ def test_the_privacy_officer_sees_metadata_but_no_values(client, cast, story):
     body = client.get(reverse("privacy_audit")).content.decode()
     assert story.open.reference in body
     assert "[redacted]" not in body and "A youth at risk" not in body
+
+
+def test_abilities_answer_exactly_what_restrict_answers_for_everyone(cast, story):
+    """The detail page asks every action in one query; it must agree with the gate itself."""
+    from situations.models import ACTIONS, Situation
+
+    people = [cast.alice, cast.bob, cast.carol, cast.dave, cast.erin, cast.charlie, cast.steve]
+    for situation in [story.draft, story.submitted, story.open, story.concluded, story.rejected]:
+        for person in people:
+            can = Situation.objects.abilities(person, situation.pk)
+            for action in ("view", *ACTIONS):
+                expected = Situation.objects.restrict(person, action).filter(pk=situation.pk)
+                assert can[action] == expected.exists(), (person.username, action)
