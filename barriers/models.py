@@ -6,6 +6,7 @@ from django.db import models
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Site
+from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 from situations.models import ListItem, Situation
 
@@ -16,7 +17,7 @@ class BarrierCategory(ListItem):
         verbose_name_plural = _("barrier categories")
 
 
-class Barrier(VersionedModel):
+class Barrier(ChoiceLabelsMixin, VersionedModel):
     class Status(models.TextChoices):
         RAISED = "raised", _("Raised")
         REVIEW = "review", _("Under steering review")

@@ -2,6 +2,7 @@
 (their own sites). No page here lists an individual situation."""
 
 import csv
+import hashlib
 
 from auditlog.models import LogEntry
 from django.core.cache import cache
@@ -47,16 +48,17 @@ def _log_export(user, what: str, site: Site | None = None) -> None:
     )
 
 
-def _data_version(sites) -> str:
-    """Changes whenever a counted situation is added, changed or removed."""
-    state = Situation.objects.filter(site__in=sites).aggregate(
-        changed=Max("updated_at"), count=Count("pk")
-    )
+def _data_version() -> str:
+    """Changes whenever any situation or barrier is added or changed. Situations are never
+    deleted, so the newest id and the latest change tell it, both read from the end of an
+    index. It is global on purpose: filtering by 150 sites cost more than the rare recompute
+    of one table's figures when another table's data changes."""
+    state = Situation.objects.aggregate(changed=Max("updated_at"), last=Max("pk"))
     changed = state["changed"].timestamp() if state["changed"] else 0
     barriers = BarrierLink.objects.aggregate(n=Count("pk"), last=Max("linked_at"))
     barrier_state = f"{barriers['n']}:{barriers['last'].timestamp() if barriers['last'] else 0}"
     statuses = Barrier.objects.aggregate(last=Max("updated_at"))["last"]
-    return f"{state['count']}:{changed}:{barrier_state}:{statuses.timestamp() if statuses else 0}"
+    return f"{state['last']}:{changed}:{barrier_state}:{statuses.timestamp() if statuses else 0}"
 
 
 def _compute(request):
@@ -73,10 +75,10 @@ def _compute(request):
                 "dashboard",
                 get_language() or "",
                 "suppressed" if suppressed else "exact",
-                ",".join(sorted(site.code for site in chosen)),
+                hashlib.sha256(",".join(sorted(s.code for s in chosen)).encode()).hexdigest(),
                 start.isoformat(),
                 end.isoformat(),
-                _data_version(chosen),
+                _data_version(),
             ]
         )
         result = cache.get(key)
@@ -101,6 +103,7 @@ def _compute(request):
                 ),
             ):
                 result.tables.append(table)
+            result.key = key
             cache.set(key, result, timeout=600)
     return form, result, suppressed
 

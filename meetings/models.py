@@ -6,11 +6,12 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Site
+from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 from situations.models import Situation
 
 
-class Meeting(models.Model):
+class Meeting(ChoiceLabelsMixin, models.Model):
     class Status(models.TextChoices):
         SCHEDULED = "scheduled", _("Scheduled")
         IN_PROGRESS = "in_progress", _("In progress")
@@ -66,7 +67,7 @@ class Meeting(models.Model):
         Meeting.objects.filter(pk=self.pk).update(revision=models.F("revision") + 1)
 
 
-class Attendance(models.Model):
+class Attendance(ChoiceLabelsMixin, models.Model):
     class Status(models.TextChoices):
         PRESENT = "present", _("Present")
         APOLOGIES = "apologies", _("Apologies")
@@ -82,7 +83,7 @@ class Attendance(models.Model):
         return f"{self.user_id}: {self.status}"
 
 
-class AgendaItem(VersionedModel):
+class AgendaItem(ChoiceLabelsMixin, VersionedModel):
     class Kind(models.TextChoices):
         RETURNING = "returning", _("Returning")
         NEW = "new", _("New")

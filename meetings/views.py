@@ -3,7 +3,7 @@ from datetime import date, timedelta
 
 from django.contrib import messages
 from django.core.exceptions import ValidationError
-from django.db.models import Prefetch
+from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
@@ -51,31 +51,37 @@ def _item(request: HttpRequest, meeting: Meeting, reference: str) -> AgendaItem:
 def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
     """Items the viewer may see, each with its clock and last update."""
     visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
-    items = (
+    items = list(
         meeting.items.filter(situation__in=visible)
-        .select_related("situation__lead_agency", "situation__originating_agency")
-        .prefetch_related(
-            Prefetch(
-                "situation__updates",
-                SituationUpdate.objects.select_related("agency").order_by("-created_at"),
-            ),
-            "situation__assisting_agencies",
+        .select_related(
+            "situation__site", "situation__lead_agency", "situation__originating_agency"
         )
+        # to_attr: a plain list per situation, not a queryset built for each of 40 items.
+        .prefetch_related(Prefetch("situation__assisting_agencies", to_attr="assisting"))
     )
+    # Only each situation's latest update, not all of them.
+    latest = (
+        SituationUpdate.objects.filter(situation=OuterRef("situation"))
+        .order_by("-created_at", "-pk")
+        .values("pk")[:1]
+    )
+    updates = {
+        update.situation_id: update
+        for update in SituationUpdate.objects.filter(
+            situation__in=[item.situation_id for item in items], pk=Subquery(latest)
+        ).select_related("agency")
+    }
     now = timezone.now()
-    rows = []
-    for item in items:
-        updates = list(item.situation.updates.all())
-        rows.append(
-            {
-                "item": item,
-                "situation": item.situation,
-                "clock": clock_for(item.situation, now),
-                "last_update": updates[0] if updates else None,
-                "current": item.pk == meeting.current_item_id,
-            }
-        )
-    return rows
+    return [
+        {
+            "item": item,
+            "situation": item.situation,
+            "clock": clock_for(item.situation, now),
+            "last_update": updates.get(item.situation_id),
+            "current": item.pk == meeting.current_item_id,
+        }
+        for item in items
+    ]
 
 
 @never_cache
