@@ -4,24 +4,12 @@ wrk.headers["Cookie"] = os.getenv("BENCH_COOKIE")
 local threads = {}
 
 function setup(thread)
-  thread:set("id", #threads + 1)
   table.insert(threads, thread)
 end
 
 function init(args)
   bad = 0
   expect = tonumber(os.getenv("BENCH_EXPECT") or "200")
-  think = tonumber(os.getenv("BENCH_THINK_MS") or "0")
-  math.randomseed(os.time() + wrk.thread:get("id"))
-end
-
--- People, not machines: with BENCH_THINK_MS, each connection waits between half and one and
--- a half times that before its next request (wrk leaves the wait out of the latency).
-function delay()
-  if think > 0 then
-    return math.random(math.floor(think / 2), think + math.floor(think / 2))
-  end
-  return 0
 end
 
 function response(status, headers, body)

@@ -48,6 +48,11 @@ def _log_export(user, what: str, site: Site | None = None) -> None:
     )
 
 
+# The key changes with the data, so the figures can live long: a short life only made the
+# biggest views (ten years, every site: seconds to compute) cold again every few minutes.
+FIGURES_SECONDS = 6 * 60 * 60
+
+
 def _data_version() -> str:
     """Changes whenever any situation or barrier is added or changed. Situations are never
     deleted, so the newest id and the latest change tell it, both read from the end of an
@@ -104,7 +109,7 @@ def _compute(request):
             ):
                 result.tables.append(table)
             result.key = key
-            cache.set(key, result, timeout=600)
+            cache.set(key, result, timeout=FIGURES_SECONDS)
     return form, result, suppressed
 
 
@@ -119,6 +124,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
             "m": result,
             "suppressed": suppressed,
             "query": request.GET.urlencode(),
+            "figures_seconds": FIGURES_SECONDS,
         },
     )
 
