@@ -267,6 +267,7 @@ class Command(BaseCommand):
             check=True,
         )
         port = self.options["port"]
+        (ROOT / "var").mkdir(exist_ok=True)
         log = open(ROOT / "var" / "bench-gunicorn.log", "w")  # noqa: SIM115
         server = subprocess.Popen(  # noqa: S603  # nosec B603
             [
@@ -300,6 +301,18 @@ class Command(BaseCommand):
             server.wait(timeout=30)
             log.close()
 
+    def _drained(self, url: str) -> None:
+        """Wait until the server is idle again. When wrk stops, requests it had queued are
+        still being served; the next run would otherwise wait behind them."""
+        base = url.split("/", 3)[:3]
+        healthz = "/".join(base) + "/healthz"
+        deadline, quick = time.monotonic() + 30, 0
+        while quick < 3 and time.monotonic() < deadline:
+            started = time.perf_counter()
+            _open(urllib.request.Request(healthz))  # noqa: S310
+            quick = quick + 1 if time.perf_counter() - started < 0.02 else 0
+            time.sleep(0.1)
+
     def _wrk(self, url: str, cookie: str, concurrency: int, page: Page) -> dict:
         env = {**os.environ, "BENCH_COOKIE": cookie, "BENCH_EXPECT": str(page.expect)}
         script = str(ROOT / "bench" / "wrk.lua")
@@ -314,6 +327,7 @@ class Command(BaseCommand):
                 text=True,
                 check=True,
             )
+            self._drained(url)
         line = [row for row in run.stdout.splitlines() if row.startswith("{")][-1]
         raw = json.loads(line)
         if raw["bad"] or raw["errors"]:
@@ -332,6 +346,7 @@ class Command(BaseCommand):
         random moments rather than all in the same millisecond. Threads in this process:
         at about one request per person per second they cost the server's cores little."""
         n, think = self.options["concurrency"], self.options["think_ms"] / 1000
+        self._drained(url)
         deadline = time.monotonic() + max(self.options["duration"], 15)
         latencies: list[float] = []
         failures: list[int] = []
