@@ -486,6 +486,13 @@ class Command(BaseCommand):
                 )
             )
         Situation.objects.bulk_create(rows, batch_size=5000)
+        # As in production, where open clocks build up over weeks: the planner knows the
+        # table (autovacuum), and the beat process holds a broker connection already.
+        with connection.cursor() as cursor:
+            cursor.execute("ANALYZE situations_situation")
+        with current_app.connection_for_write() as conn:
+            conn.ensure_connection(max_retries=3)
+            current_app.amqp.producer_pool  # noqa: B018 (builds the pool sweep() will use)
         before = Reminder.objects.count()
         started = time.perf_counter()
         result = sweep()
