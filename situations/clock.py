@@ -8,6 +8,7 @@ from enum import StrEnum
 from django.conf import settings
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import ngettext
 
 
 class ClockState(StrEnum):
@@ -40,6 +41,15 @@ class Clock:
     @property
     def hours_left(self) -> int:
         return int(self.remaining.total_seconds() // 3600)
+
+    def __str__(self) -> str:
+        # Built here rather than in a template: a meeting shows 40 clocks, and a
+        # {% blocktranslate count %} per clock was a tenth of the page's time.
+        if self.state not in (ClockState.ON_TIME, ClockState.AT_RISK):
+            return str(self.label)
+        hours = self.hours_left
+        left = ngettext("%(hours)d hour left", "%(hours)d hours left", hours) % {"hours": hours}
+        return f"{self.label} · {left}"
 
 
 def clock_for(situation, now: datetime | None = None) -> Clock | None:
