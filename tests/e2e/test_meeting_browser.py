@@ -116,3 +116,21 @@ def test_the_keyboard_moves_between_items_and_the_timer_runs(
     expect(page.locator("#current-heading")).to_contain_text(returning[1].reference)
     page.keyboard.press("k")
     expect(page.locator("#current-heading")).to_contain_text(returning[0].reference)
+
+
+def test_the_chair_reorders_and_defers_from_the_agenda(page, live_server, cast, agenda, sign_in_as):
+    meeting, returning, new = agenda
+    sign_in_as(cast.carol)
+    page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
+    new_items = page.locator("ol.agenda").nth(1).locator("li.agenda-item")
+    expect(new_items.nth(0)).to_have_id(f"item-{new[0].reference}")
+
+    page.get_by_role("button", name=f"Move {new[1].reference} up").click()
+    expect(new_items.nth(0)).to_have_id(f"item-{new[1].reference}")
+    page.get_by_role("button", name=f"Move {new[1].reference} down").click()
+    expect(new_items.nth(0)).to_have_id(f"item-{new[0].reference}")
+
+    page.get_by_role("button", name=f"Defer {new[2].reference}").click()
+    expect(page.get_by_role("status")).to_contain_text(f"{new[2].reference} moved to the next")
+    expect(page.locator(f"#item-{new[2].reference} .decision")).to_contain_text("Deferred")
+    expect(page.get_by_role("button", name=f"Defer {new[2].reference}")).to_have_count(0)
