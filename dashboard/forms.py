@@ -4,8 +4,6 @@ from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from core.widgets import Checkboxes
-
 
 class PeriodForm(forms.Form):
     start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
@@ -13,7 +11,7 @@ class PeriodForm(forms.Form):
     site = forms.MultipleChoiceField(
         label=_("Sites"),
         required=False,
-        widget=Checkboxes,
+        widget=forms.CheckboxSelectMultiple,
         help_text=_("None ticked: every site you oversee."),
     )
 

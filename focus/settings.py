@@ -109,8 +109,9 @@ MIDDLEWARE = [
 ]
 
 ROOT_URLCONF = "focus.urls"
-# Form widgets render with the project's templates, so templates/django/forms/ can override them.
-FORM_RENDERER = "django.forms.renderers.TemplatesSetting"
+# Form widgets render with the project's templates (templates/django/forms/ can override them),
+# but selects and checkboxes are written in Python (core/widgets.py).
+FORM_RENDERER = "core.widgets.FormRenderer"
 WSGI_APPLICATION = "focus.wsgi.application"
 
 TEMPLATES = [

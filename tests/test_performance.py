@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.management.commands.bench import Command as Bench
-from core.widgets import Checkboxes
+from core.widgets import FormRenderer
 
 # Session, person and second factor (3), the person's seats (1), the navigation's heartbeat
 # and unread reminders (2): six on every signed-in page of an agency member, then the page's
@@ -136,28 +136,30 @@ def test_a_delivery_batch_sends_each_and_leaves_a_failure_to_be_retried(cast, se
     assert failed.last_error
 
 
-CHOICES = [("a", "Apple & co"), ("Fruit", [("b", "Banana"), ("c", "Cherry")]), ("d", "Date")]
+CHOICES = [("", "—"), ("a", "Apple & co"), ("Fruit", [("b", "Banana"), ("c", "Cherry")]), (4, "4")]
+
+
+class OwnOptions(forms.Select):
+    option_template_name = "django/forms/widgets/input_option.html"
 
 
 @pytest.mark.parametrize(
-    "ours, djangos",
+    "widget",
     [
-        (forms.Select(attrs={"class": "x"}), None),
-        (forms.SelectMultiple(), None),
-        (Checkboxes(), forms.CheckboxSelectMultiple()),
-        (Checkboxes(attrs={"disabled": True, "class": "c"}), forms.CheckboxSelectMultiple()),
+        forms.Select(attrs={"class": "x"}),
+        forms.SelectMultiple(),
+        forms.CheckboxSelectMultiple(),
+        forms.CheckboxSelectMultiple(attrs={"disabled": True, "class": "c"}),
+        OwnOptions(),  # an option template of its own: rendered from templates, as before
     ],
 )
-def test_the_faster_widgets_render_what_djangos_own_render(ours, djangos):
-    """select.html is overridden in templates/django/forms/; Checkboxes renders in Python."""
-    djangos = djangos or ours
-    djangos.attrs = ours.attrs
-    for widget in (ours, djangos):
-        widget.choices = CHOICES
-    value = ["b", "d"] if ours.allow_multiple_selected else "b"
+def test_the_renderer_writes_what_djangos_templates_write(widget):
+    """core.widgets.FormRenderer writes selects and checkboxes in Python."""
+    widget.choices = CHOICES
+    value = ["b", 4] if widget.allow_multiple_selected else "b"
     attrs = {"id": "id_fruit"}
-    mine = ours.render("fruit", value, attrs=attrs)
-    theirs = djangos.render("fruit", value, attrs=attrs, renderer=DjangoTemplates())
+    mine = widget.render("fruit", value, attrs=attrs, renderer=FormRenderer())
+    theirs = widget.render("fruit", value, attrs=attrs, renderer=DjangoTemplates())
     # Django's includes add a newline after each option; between tags it renders as nothing.
     assert _squeezed(mine) == _squeezed(theirs)
     assert "Apple &amp; co" in mine
