@@ -164,12 +164,17 @@ def test_reminder_emails_carry_a_link_and_never_identifying_details(cast):
 
 
 @pytest.mark.parametrize(
-    ("hours", "state"),
-    [(1, ClockState.ON_TIME), (40.5, ClockState.AT_RISK), (48, ClockState.OVERDUE)],
+    ("hours", "state", "text"),
+    [
+        (1, ClockState.ON_TIME, "On time · 47 hours left"),
+        (46.5, ClockState.AT_RISK, "At risk · 1 hour left"),
+        (48, ClockState.OVERDUE, "Overdue"),
+    ],
 )
-def test_the_clock_state_is_computed_from_timestamps(cast, hours, state):
+def test_the_clock_state_is_computed_from_timestamps(cast, hours, state, text):
     situation = opened_at(cast)
-    assert clock_for(situation, T0 + timedelta(hours=hours)).state == state
+    clock = clock_for(situation, T0 + timedelta(hours=hours))
+    assert (clock.state, str(clock)) == (state, text)
 
 
 def test_contact_after_the_deadline_reads_as_met_late(cast):
