@@ -159,15 +159,6 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
         "can_edit": services.can_edit_record(user, situation, can),
         "is_originator": is_originator,
         "is_chair": is_chair,
-        "accept_form": AcceptForm(site=situation.site) if is_chair else None,
-        "reject_form": RejectForm() if is_chair else None,
-        "conclude_form": ConcludeForm() if is_chair else None,
-        "reassign_form": ReassignForm(
-            site=situation.site,
-            initial={"lead_agency": situation.lead_agency, "assisting_agencies": assisting},
-        )
-        if is_chair and situation.status == Status.OPEN
-        else None,
     }
     return render(request, "situations/detail.html", context)
 
