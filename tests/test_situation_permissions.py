@@ -245,3 +245,35 @@ def test_abilities_answer_exactly_what_restrict_answers_for_everyone(cast, story
             for action in ("view", *ACTIONS):
                 expected = Situation.objects.restrict(person, action).filter(pk=situation.pk)
                 assert can[action] == expected.exists(), (person.username, action)
+
+
+def test_restrict_reads_guardians_grants_as_guardian_itself_does(cast, story):
+    """restrict() reads guardian's grant tables itself (guardian's query builder cost more than
+    a page); guardian's get_objects_for_user, with no model-wide permission and no superuser
+    shortcut (engineering.md), must give the same answer for every person and action."""
+    from django.contrib.auth.models import Permission
+    from guardian.shortcuts import assign_perm, get_objects_for_user
+
+    from situations.models import Situation
+
+    # A rare grant to one person rather than an agency, and a model-wide permission that must
+    # not widen anything.
+    assign_perm("situations.view_identity", cast.carol, story.open)
+    cast.erin.user_permissions.add(Permission.objects.get(codename="log_response"))
+    people = [cast.alice, cast.bob, cast.carol, cast.dave, cast.erin, cast.charlie, cast.steve]
+    granted = 0
+    for person in people:
+        for action in ("view_identity", "log_response"):
+            ours = set(Situation.objects.restrict(person, action).values_list("pk", flat=True))
+            theirs = get_objects_for_user(
+                person,
+                f"situations.{action}",
+                Situation.objects.restrict(person),
+                accept_global_perms=False,
+                with_superuser=False,
+            )
+            assert ours == set(theirs.values_list("pk", flat=True)), (person.username, action)
+            granted += len(ours)
+    assert granted
+    assert list(Situation.objects.restrict(cast.carol, "view_identity")) == [story.open]
+    assert not Situation.objects.restrict(cast.erin, "log_response").exists()
