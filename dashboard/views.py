@@ -48,22 +48,37 @@ def _log_export(user, what: str, site: Site | None = None) -> None:
     )
 
 
-# The key changes with the data, so the figures can live long: a short life only made the
-# biggest views (ten years, every site: seconds to compute) cold again every few minutes.
-FIGURES_SECONDS = 6 * 60 * 60
+# The key changes with the data, so the figures may live longer than a few minutes (the
+# biggest views, ten years of every site, take seconds to compute). Not for days: a change
+# written just before another but committed just after it leaves the key as it was, and this
+# lifetime bounds how long such figures can lag.
+FIGURES_SECONDS = 60 * 60
 
 
 def _data_version() -> str:
-    """Changes whenever any situation or barrier is added or changed. Situations are never
-    deleted, so the newest id and the latest change tell it, both read from the end of an
-    index. It is global on purpose: filtering by 150 sites cost more than the rare recompute
-    of one table's figures when another table's data changes."""
+    """Changes whenever any situation or barrier is added or changed, and whenever a running
+    response clock passes its deadline (the response promise counts it from then). Situations
+    are never deleted, so the newest id and the latest change tell it, each read from the end
+    of an index. It is global on purpose: filtering by 150 sites cost more than the rare
+    recompute of one table's figures when another table's data changes."""
     state = Situation.objects.aggregate(changed=Max("updated_at"), last=Max("pk"))
     changed = state["changed"].timestamp() if state["changed"] else 0
+    # From the running clocks' own partial index: the latest deadline already passed.
+    passed = Situation.objects.filter(
+        status=Status.OPEN, first_contact_at__isnull=True, response_due_at__lte=timezone.now()
+    ).aggregate(last=Max("response_due_at"))["last"]
     barriers = BarrierLink.objects.aggregate(n=Count("pk"), last=Max("linked_at"))
     barrier_state = f"{barriers['n']}:{barriers['last'].timestamp() if barriers['last'] else 0}"
     statuses = Barrier.objects.aggregate(last=Max("updated_at"))["last"]
-    return f"{state['last']}:{changed}:{barrier_state}:{statuses.timestamp() if statuses else 0}"
+    return ":".join(
+        [
+            str(state["last"]),
+            str(changed),
+            str(passed.timestamp() if passed else 0),
+            barrier_state,
+            str(statuses.timestamp() if statuses else 0),
+        ]
+    )
 
 
 def _compute(request):

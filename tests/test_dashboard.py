@@ -4,6 +4,7 @@ from datetime import date, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+import time_machine
 
 from agencies.models import Agency, Sector
 from dashboard import metrics
@@ -244,3 +245,20 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(
     with CaptureQueriesContext(connection) as large:
         client.get("/dashboard/", {"start": START, "end": END})
     assert len(small) == len(large) <= 30
+
+
+def test_cached_figures_follow_a_clock_past_its_deadline(client, cast, data):
+    """Nothing is written when a response deadline passes, yet from then the promise counts
+    the clock as missed: figures cached before must not outlive the deadline."""
+
+    def promise_shown():
+        client.force_login(cast.carol)  # Rexdale's chair: exact figures
+        client.get("/")  # the session's first request records its start
+        response = client.get("/dashboard/", {"start": START, "end": END})
+        return headline(response.context["m"])["First contact within the promise"]
+
+    # The three accepted on 10 March at noon, never contacted, are due on the 12th at noon.
+    with time_machine.travel(datetime(2026, 3, 10, 14, tzinfo=TZ), tick=False):
+        assert promise_shown() == "67%"  # 4 of the 6 resolved: contacted, or due
+    with time_machine.travel(datetime(2026, 3, 12, 14, tzinfo=TZ), tick=False):
+        assert promise_shown() == "44%"  # 4 of 9

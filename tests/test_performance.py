@@ -27,8 +27,8 @@ BUDGET = {
     "site situation list": 11,
     "situation detail": 15,
     "my agency's situations": 6,
-    "steering dashboard (12 months)": 7,
-    "steering dashboard (10 years)": 7,
+    "steering dashboard (12 months)": 8,
+    "steering dashboard (10 years)": 8,
 }
 
 
