@@ -30,7 +30,8 @@ test: $(STAMP)
 
 ## Speed at a province's size: a scratch PostgreSQL database seeded by seed_scale (150 tables,
 ## 150,000 situations), gunicorn with production settings, wrk as the load, Redis as cache and
-## broker. Prints a table and writes bench/results.json (README, "Performance").
+## broker. Prints a table and writes bench/results.json (README, "Performance"). The
+## database's name must end in _bench: the benchmark refuses any other.
 BENCH_DB ?= focus_bench
 BENCH_DATABASE_URL ?= postgres://postgres@127.0.0.1:5432/$(BENCH_DB)
 BENCH_REDIS_URL ?= redis://127.0.0.1:6379/3

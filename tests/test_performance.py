@@ -9,7 +9,7 @@ from datetime import timedelta
 
 import pytest
 from django import forms
-from django.core.management import call_command
+from django.core.management import CommandError, call_command
 from django.db import connection
 from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
@@ -184,3 +184,9 @@ def test_choice_labels_are_djangos_labels_in_the_language_of_the_request(cast):
         assert situation.get_status_display() == str(Status.OPEN.label)
     situation.status = "not-a-status"
     assert situation.get_status_display() == "not-a-status"
+
+
+def test_the_benchmark_refuses_a_database_that_is_not_a_scratch_one(db):
+    """It decides agenda items and sends reminders: never on a real table's data."""
+    with pytest.raises(CommandError, match="ends in _bench"):
+        call_command("bench")

@@ -83,6 +83,14 @@ class Command(BaseCommand):
         parser.add_argument("--output", default=str(ROOT / "bench" / "results.json"))
 
     def handle(self, *args, **options):
+        name = str(connection.settings_dict["NAME"])
+        if not name.endswith("_bench"):
+            # It decides agenda items, adds 10,000 situations, sends a sweep's reminders and
+            # empties the cache and the broker's queue: never on a database that matters.
+            raise CommandError(
+                f"The benchmark runs only on a scratch database whose name ends in _bench "
+                f"(make bench makes one), not on {name!r}."
+            )
         if connection.vendor != "postgresql":
             raise CommandError("The benchmark runs on PostgreSQL (set DATABASE_URL).")
         self.wrk = shutil.which("wrk")
