@@ -1,6 +1,10 @@
+import logging
+
 from celery import shared_task
 
 from . import services
+
+logger = logging.getLogger(__name__)
 
 
 @shared_task(ignore_result=True)
@@ -32,3 +36,7 @@ def deliver_reminders(reminder_ids: list[int]) -> None:
             services.deliver(reminder_id)
         except services.DeliveryFailed:
             deliver_reminder.apply_async((reminder_id,), countdown=30)
+        except Exception:
+            # Something other than the mail server: the rest of the batch still goes, and
+            # the sweep claims this one again once its claim runs out.
+            logger.exception("Reminder %s: delivery failed unexpectedly", reminder_id)
