@@ -110,8 +110,8 @@ MIDDLEWARE = [
 
 ROOT_URLCONF = "focus.urls"
 # Form widgets render with the project's templates (templates/django/forms/ can override them),
-# but selects and checkboxes are written in Python (core/widgets.py).
-FORM_RENDERER = "core.widgets.FormRenderer"
+# but selects and checkboxes are written in Python (core/renderers.py).
+FORM_RENDERER = "core.renderers.FormRenderer"
 WSGI_APPLICATION = "focus.wsgi.application"
 
 TEMPLATES = [

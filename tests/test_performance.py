@@ -16,7 +16,7 @@ from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 
 from core.management.commands.bench import Command as Bench
-from core.widgets import FormRenderer
+from core.renderers import FormRenderer
 
 # Session, person and second factor (3), the person's seats (1), the navigation's heartbeat
 # and unread reminders (2): six on every signed-in page of an agency member, then the page's
@@ -200,7 +200,7 @@ class OwnOptions(forms.Select):
     ],
 )
 def test_the_renderer_writes_what_djangos_templates_write(widget):
-    """core.widgets.FormRenderer writes selects and checkboxes in Python."""
+    """core.renderers.FormRenderer writes selects and checkboxes in Python."""
     widget.choices = CHOICES
     value = ["b", 4] if widget.allow_multiple_selected else "b"
     attrs = {"id": "id_fruit"}
