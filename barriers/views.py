@@ -2,18 +2,19 @@ import csv
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Count, Max
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from access.decorators import requires
 from agencies.models import Site
-from core.access import safe_next
-from core.concurrency import ConcurrentEdit
+from core.adapter import attempt
+from core.errors import NotFound
 from core.forms import posted
+from core.http import safe_next
 from dashboard.suppression import Cell, suppress, suppress_total
 from situations.models import Situation
 
@@ -29,7 +30,7 @@ def _cell(n: int, suppressed: bool) -> Cell:
 def _counted_sites(user):
     """Whose situations a viewer may count: every site for the steering committee (then
     suppressed), a member's own tables otherwise."""
-    return None if user.is_steering else Site.objects.for_user(user)
+    return None if user.is_steering else Site.objects.restrict(user, "work")
 
 
 def _register_rows(barriers, user):
@@ -50,11 +51,10 @@ def _register_rows(barriers, user):
 
 
 @never_cache
+@requires("barrier_register")
 def register(request: HttpRequest) -> HttpResponse:
     user = request.user
-    barriers = services.visible_barriers(user)
-    if not (user.is_steering or user.agency_id):
-        raise Http404
+    barriers = Barrier.objects.restrict(user)
     status = request.GET.get("status", "")
     if status in Barrier.Status.values:
         barriers = barriers.filter(status=status)
@@ -71,23 +71,18 @@ def register(request: HttpRequest) -> HttpResponse:
             "rows": _register_rows(barriers, user),
             "statuses": Barrier.Status.choices,
             "categories": BarrierCategory.objects.all(),
-            "sites": Site.objects.filter(active=True)
-            if user.is_steering
-            else Site.objects.for_user(user),
+            "sites": Site.objects.restrict(user, "see_schedule"),
             "status": status,
             "site_code": site_code,
             "category": category,
-            "can_raise": bool(user.agency_id),
+            "can_raise": Site.objects.restrict(user, "raise_barrier").exists(),
         },
     )
 
 
 def _barrier(request: HttpRequest, reference: str) -> Barrier:
-    return get_object_or_404(
-        services.visible_barriers(request.user).select_related(
-            "category", "owner_agency", "raised_by_agency"
-        ),
-        reference=reference.upper(),
+    return Barrier.objects.select_related("category", "owner_agency", "raised_by_agency").find(
+        request.user, reference=reference.upper()
     )
 
 
@@ -95,6 +90,7 @@ def _barrier(request: HttpRequest, reference: str) -> Barrier:
 def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
     barrier = _barrier(request, reference)
     user = request.user
+    can = Barrier.objects.abilities(user, barrier.pk)
     steering = user.is_steering
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {
@@ -116,28 +112,13 @@ def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ),
     }
     if action is not None:
-        if not steering or action not in forms:
-            raise Http404
+        if not can["steer"] or action not in forms:
+            raise NotFound
         form = forms[action]
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if action == "record":
-                    services.record(user, barrier, data["text"], decision=data["decision"])
-                elif action == "status":
-                    services.change_status(user, barrier, data["status"], data["version"])
-                else:
-                    agency, by_steering = form.chosen_owner()
-                    services.assign_owner(
-                        user, barrier, agency=agency, steering=by_steering, version=data["version"]
-                    )
-            except ConcurrentEdit as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(barrier)
+        if form.is_valid() and attempt(
+            request, lambda: _steer(user, barrier, action, form), form=form, success=_("Saved.")
+        ):
+            return redirect(barrier)
     counts = services.evidence([barrier], _counted_sites(user)).get(
         barrier.pk, {"total": 0, "cells": []}
     )
@@ -156,57 +137,65 @@ def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "total": _cell(counts["total"], steering),
             "cells": cells,
             "actions": barrier.actions.select_related("actor", "actor__agency"),
-            "forms": forms if steering else None,
+            "forms": forms if can["steer"] else None,
         },
     )
+
+
+def _steer(user, barrier, action, form) -> None:
+    data = form.cleaned_data
+    if action == "record":
+        services.record(user, barrier, data["text"], decision=data["decision"])
+    elif action == "status":
+        services.change_status(user, barrier, data["status"], data["version"])
+    else:
+        agency, by_steering = form.chosen_owner()
+        services.assign_owner(
+            user, barrier, agency=agency, steering=by_steering, version=data["version"]
+        )
 
 
 @never_cache
 def barrier_raise(request: HttpRequest) -> HttpResponse:
     user = request.user
-    sites = Site.objects.for_user(user)
-    site = get_object_or_404(sites, code=request.GET.get("site", "").upper()) if sites else None
-    if site is None:
-        raise Http404
+    site = Site.objects.find(user, "raise_barrier", code=request.GET.get("site", "").upper())
     form = RaiseForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            barrier = services.raise_barrier(
+        barrier = attempt(
+            request,
+            lambda: services.raise_barrier(
                 user, site, form.cleaned_data["category"], form.cleaned_data["description"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+            ),
+            form=form,
+        )
+        if barrier:
             messages.success(request, _("Barrier %(ref)s raised.") % {"ref": barrier.reference})
             return redirect(barrier)
     return render(request, "barriers/raise.html", {"form": form, "site": site})
+
+
+def _link(user, situation, data) -> Barrier:
+    if data["barrier"]:
+        services.link(user, situation, data["barrier"])
+        return data["barrier"]
+    return services.raise_barrier(
+        user, situation.site, data["category"], data["description"], situation
+    )
 
 
 @never_cache
 def situation_barriers(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Link a situation to a barrier, existing or new."""
     user = request.user
-    situation = get_object_or_404(
-        Situation.objects.restrict(user).select_related("site"),
-        site__code=code.upper(),
-        reference=reference.upper(),
+    situation = Situation.objects.select_related("site").find(
+        user, "link_barrier", site__code=code.upper(), reference=reference.upper()
     )
-    barriers = services.visible_barriers(user)
-    form = LinkForm(posted(request), barriers=barriers)
+    form = LinkForm(posted(request), barriers=Barrier.objects.restrict(user, "link"))
     back = safe_next(request, situation.get_absolute_url())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            if data["barrier"]:
-                services.link(user, situation, data["barrier"])
-                barrier = data["barrier"]
-            else:
-                barrier = services.raise_barrier(
-                    user, situation.site, data["category"], data["description"], situation
-                )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        barrier = attempt(request, lambda: _link(user, situation, data), form=form)
+        if barrier:
             messages.success(
                 request,
                 _("%(ref)s is now evidence for barrier %(barrier)s.")
@@ -235,14 +224,13 @@ def _quarter(value: str) -> tuple[date, date, str]:
 
 
 @never_cache
+@requires("barrier_report")
 def quarterly_report(request: HttpRequest) -> HttpResponse:
     """Barriers with their evidence, decisions and age; printable and as CSV."""
     user = request.user
-    if not (user.is_steering or user.agency_id):
-        raise Http404
     start, end, label = _quarter(request.GET.get("quarter", ""))
     suppressed = user.is_steering
-    barriers = services.visible_barriers(user).filter(created_at__date__lt=end)
+    barriers = Barrier.objects.restrict(user).filter(created_at__date__lt=end)
     rows = _register_rows(barriers, user)
     linked_in_quarter = barriers.filter(
         links__linked_at__date__gte=start, links__linked_at__date__lt=end

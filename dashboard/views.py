@@ -8,13 +8,14 @@ from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
 from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from agencies.models import Membership, Site
+from access.decorators import requires
+from agencies.models import Site
 from barriers.models import Barrier, BarrierLink
 from barriers.services import open_barrier_evidence
 from situations.models import Situation, SituationRiskFactor, Status
@@ -24,18 +25,12 @@ from .forms import PeriodForm
 
 
 def _scope(user) -> tuple[list[Site], bool]:
-    """The sites the viewer may count, and whether small cells are suppressed for them."""
-    if user.is_steering:
-        return list(Site.objects.filter(active=True)), True
-    chaired = Site.objects.filter(
-        active=True,
-        memberships__user=user,
-        memberships__role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR],
-    )
-    sites = list(chaired)
-    if not sites:
-        raise Http404
-    return sites, False
+    """The sites the viewer may count, and whether small cells are suppressed for them:
+    exact figures where the policy says so (a chair's own sites), suppressed elsewhere."""
+    exact = list(Site.objects.restrict(user, "count_exactly"))
+    if exact:
+        return exact, False
+    return list(Site.objects.restrict(user, "count")), True
 
 
 def _log_export(user, what: str, site: Site | None = None) -> None:
@@ -129,6 +124,7 @@ def _compute(request):
 
 
 @never_cache
+@requires("dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, result, suppressed = _compute(request)
     return render(
@@ -145,6 +141,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@requires("dashboard")
 def aggregate_csv(request: HttpRequest) -> HttpResponse:
     form, result, _suppressed = _compute(request)
     if result is None:
@@ -202,14 +199,7 @@ NA = "N/A"
 
 
 def _export_site(request: HttpRequest, code: str) -> Site:
-    user = request.user
-    site = get_object_or_404(Site, code=code.upper())
-    is_chair = Membership.objects.filter(
-        user=user, site=site, role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR]
-    ).exists()
-    if not (is_chair or user.is_administrator):
-        raise Http404
-    return site
+    return Site.objects.find(request.user, "export_rows", code=code.upper())
 
 
 def rtd_rows(site: Site):

@@ -77,12 +77,16 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "core",
+    "access",
     "agencies",
     "situations",
     "reminders",
     "meetings",
     "dashboard",
     "barriers",
+    "privacy",
+    "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -100,7 +104,8 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxLoginRedirectMiddleware",
     "core.security.SessionTimeoutMiddleware",
-    "core.security.MFARequiredMiddleware",
+    "access.middleware.MFARequiredMiddleware",
+    "core.adapter.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     "auditlog.middleware.AuditlogMiddleware",
@@ -125,7 +130,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "core.context_processors.navigation",
+                "focus.navigation.navigation",
+                "reminders.context_processors.reminders",
             ],
         },
     },
@@ -300,6 +306,13 @@ CELERY_BEAT_SCHEDULE["sweep-clocks"] = {
     "task": "reminders.tasks.sweep_clocks",
     "schedule": crontab(),
 }
+# Each site's next meeting exists and its agenda is up to date, so no page writes on a GET.
+CELERY_BEAT_SCHEDULE["schedule-meetings"] = {
+    "task": "meetings.tasks.schedule_meetings",
+    "schedule": crontab(minute="*/10"),
+}
+# The periodic jobs /readyz watches: the name it reports -> the heartbeat the job writes.
+HEARTBEATS = {"heartbeat": "beat", "clock_sweep": "sweep"}
 # /readyz and the staff banner call the beat stale past this age.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("HEARTBEAT_MAX_AGE_SECONDS", 300))
 

@@ -136,7 +136,7 @@ class Command(BaseCommand):
         if meeting is None:
             raise CommandError("No meeting in progress: run seed_scale on an empty database.")
         site, chair = meeting.site, meeting.chair
-        steering = User.objects.filter(role=User.Role.STEERING).first()
+        steering = User.objects.filter(is_steering=True).first()
         # The situation with most to show that the chair's own agency leads.
         detail = (
             Situation.objects.filter(site=site, status=Status.OPEN, lead_agency=chair.agency_id)
