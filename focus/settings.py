@@ -337,14 +337,42 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # --- Logging --------------------------------------------------------------------------------
+# Every handler redacts reset and invitation tokens from request paths (core/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_tokens": {"()": "core.logs.RedactTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # runserver's request lines, as Django writes them by default.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults give this logger two handlers without the filter: a console one
+        # (in DEBUG) and mail to ADMINS, whose error reports carry the whole request. Its
+        # records go to the root's handler instead.
+        "django": {"handlers": [], "level": env("LOG_LEVEL", "INFO")},
         # Request bodies never reach logs; the default 4xx lines carry only the path.
         "django.request": {"level": "WARNING"},
+        # Django's default gives runserver's request log a handler of its own, without the
+        # filter: replaced by one with it.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }
