@@ -1,4 +1,3 @@
-import csv
 from datetime import date
 
 from django.contrib import messages
@@ -11,6 +10,7 @@ from django.views.decorators.cache import never_cache
 
 from access.decorators import requires
 from agencies.models import Site
+from core import exports
 from core.adapter import attempt
 from core.errors import NotFound
 from core.forms import posted
@@ -249,9 +249,7 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         row["age_days"] = (today - timezone.localtime(b.created_at).date()).days
         row["decisions"] = [a for a in b.actions.all() if a.kind == "decision"]
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="barriers-{label}.csv"'
-        writer = csv.writer(response)
+        response, writer = exports.csv_response(f"barriers-{label}.csv")
         writer.writerow(
             [
                 "reference",

@@ -23,7 +23,7 @@ def test_a_steering_member_reads_the_dashboard_and_downloads_aggregates(
     with page.expect_download() as download:
         page.get_by_role("button", name="Download aggregates (CSV)").click()
     content = download.value.path().read_text()
-    assert "decision,Accepted," in content and story.open.reference not in content
+    assert '"decision","Accepted",' in content and story.open.reference not in content
     # A period that ends before it starts is explained, not computed.
     page.get_by_role("textbox", name="To").fill("2024-01-01")
     page.get_by_role("button", name="Show").click()

@@ -281,6 +281,9 @@ class Command(BaseCommand):
             [
                 str(Path(python).parent / "gunicorn"),
                 "focus.wsgi",
+                # As the Dockerfile runs it: tokens kept out of gunicorn's logs.
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",
