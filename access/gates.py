@@ -39,10 +39,17 @@ class Gate:
     wrong_state: str | None = None  # the message; None: WrongState's own
 
     def scope(self, user) -> Q | None:
-        """Rows a person can reach at all, whatever the action; None: none."""
+        """Rows a person can reach at all, whatever the action (the policy's SCOPES for the
+        kind); None: none."""
         if not (getattr(user, "is_authenticated", False) and user.is_active):
             return None
-        return ALWAYS
+        scope = ALWAYS
+        for who in policy.SCOPES.get(self.kind, ()):
+            condition = self.term(user, who)
+            if condition is None:
+                return None
+            scope &= condition
+        return scope
 
     def term(self, user, who) -> Q | None:
         """Rows where the person holds `who`; None: none. Global roles hold on every row."""

@@ -38,11 +38,13 @@ class Who(StrEnum):
     ASSISTING = "assisting"
     # A person's relationship to a notification.
     RECIPIENT = "recipient"
+    # The person may view the situation the object is about.
+    SEES_SITUATION = "sees_situation"
 
 
 class Granted(StrEnum):
     """The person's agency holds this guardian object permission on the situation
-    (need-to-know, design.md §1). The rows are derived from GRANTS below."""
+    (need-to-know, docs/design.md §1). The rows are derived from GRANTS below."""
 
     VIEW_IDENTITY = "view_identity"
     LOG_RESPONSE = "log_response"
@@ -109,8 +111,7 @@ TABLE_STATES = (State.SUBMITTED, State.OPEN, State.REJECTED, State.CONCLUDED, St
 LIVE_STATES = (State.DRAFT, State.SUBMITTED, State.OPEN)
 
 # ---- Situations -------------------------------------------------------------------------------
-# Scope: every situation rule holds only at a site where the person has a seat, and only for
-# an active person who belongs to an agency (SCOPES below).
+# Scope: every situation rule holds only at a site where the person has a seat (SCOPES below).
 
 SITUATION = {
     "view": (
@@ -143,7 +144,7 @@ SITUATION = {
     "link_barrier": (allow(Who.SEATED, in_=TABLE_STATES),),
 }
 
-# Need-to-know, held by agencies (their auth groups) as guardian rows: design.md §2.
+# Need-to-know, held by agencies (their auth groups) as guardian rows: docs/design.md §2.
 # Only agency relationships may appear here.
 GRANTS = {
     Granted.VIEW_IDENTITY: (
@@ -223,6 +224,15 @@ PERSON = {
 
 AUDIT_ENTRY = {
     "view": (allow(Who.PRIVACY_OFFICER),),
+}
+
+# What every rule of a kind also requires, whatever it says: case work stays at the table
+# where the person sits (people at another table see nothing of it, docs/domain.md §5), and an
+# agenda item exists for a person only where its situation does.
+SCOPES = {
+    Kind.SITUATION: (Who.SEATED,),
+    Kind.MEETING: (Who.SEATED,),
+    Kind.AGENDA_ITEM: (Who.SEATED, Who.SEES_SITUATION),
 }
 
 RULES = {

@@ -131,7 +131,7 @@ def person_invite(request: HttpRequest, username: str) -> HttpResponse:
     person = User.objects.find(request.user, "manage", username=username, is_active=True)
     services.send_invitation(person)
     messages.success(request, _("A new invitation was sent to %(name)s.") % {"name": person})
-    return redirect("person_edit", username=person.username)
+    return redirect("people_edit", username=person.username)
 
 
 @require_POST
@@ -143,4 +143,4 @@ def person_reset_mfa(request: HttpRequest, username: str) -> HttpResponse:
         request,
         _("%(name)s will set up two-step sign-in again at their next sign-in.") % {"name": person},
     )
-    return redirect("person_edit", username=person.username)
+    return redirect("people_edit", username=person.username)

@@ -26,11 +26,6 @@ class MeetingGate(Gate):
     wrong_state = _("The meeting is not in a state that allows this. Reload the page.")
     site_field = "site"
 
-    def scope(self, user):
-        if not (getattr(user, "is_authenticated", False) and user.is_active and user.agency_id):
-            return None
-        return Q(**{f"{self.site_field}__in": user.active_site_ids})
-
     def term(self, user, who):
         if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
             sites = _sites(user, who)
@@ -46,12 +41,10 @@ class AgendaItemGate(MeetingGate):
     kind = Kind.AGENDA_ITEM
     site_field = "meeting__site"
 
-    def scope(self, user):
-        scope = super().scope(user)
-        if scope is None:
-            return None
-        # An item exists for a person only if its situation does.
-        return scope & Q(situation__in=Situation.objects.restrict(user, "view"))
+    def term(self, user, who):
+        if who == Who.SEES_SITUATION:
+            return Q(situation__in=Situation.objects.restrict(user, "view"))
+        return super().term(user, who)
 
 
 class MeetingQuerySet(RestrictedQuerySet):

@@ -1,4 +1,4 @@
-"""The situation record, shaped like Ontario's Risk-driven Tracking Database (domain.md §4).
+"""The situation record, shaped like Ontario's Risk-driven Tracking Database (docs/domain.md §4).
 
 Three layers, three audiences:
 - Situation, AffectedPerson, SituationRiskFactor: de-identified, seen by the site's members.
@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from access.gates import ALWAYS, Gate, RestrictedQuerySet
+from access.gates import Gate, RestrictedQuerySet
 from access.policy import TABLE_STATES, Granted, Kind, State, Who
 from agencies.models import Agency, Site
 from core.choices import ChoiceLabelsMixin
@@ -166,15 +166,11 @@ class SituationGate(Gate):
 
     kind = Kind.SITUATION
 
-    def scope(self, user):
-        if not (getattr(user, "is_authenticated", False) and user.is_active and user.agency_id):
-            return None
-        return Q(site__in=user.active_site_ids)
-
     def term(self, user, who):
         agency = user.agency_id
         if who == Who.SEATED:
-            return ALWAYS  # the scope is the person's seats
+            sites = user.active_site_ids if agency else []
+            return Q(site__in=sites) if sites else None
         if who in (Who.CHAIR, Who.CO_CHAIR):
             sites = _chaired_active_sites(user, who)
             return Q(site__in=sites) if sites else None
@@ -279,7 +275,7 @@ class Situation(ChoiceLabelsMixin, VersionedModel):
     rejection_reason = models.CharField(
         _("rejection reason"), max_length=20, choices=RejectionReason.choices, blank=True
     )
-    # The response clock (design.md §4): state is derived from these, never stored.
+    # The response clock (docs/design.md §4): state is derived from these, never stored.
     accepted_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)

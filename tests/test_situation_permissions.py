@@ -251,7 +251,7 @@ def test_abilities_answer_exactly_what_restrict_answers_for_everyone(cast, story
 def test_restrict_reads_guardians_grants_as_guardian_itself_does(cast, story):
     """restrict() reads guardian's grant tables itself (guardian's query builder cost more than
     a page); guardian's get_objects_for_user, with no model-wide permission and no superuser
-    shortcut (engineering.md), must give the same answer for every person and permission."""
+    shortcut (docs/engineering.md), must give the same answer for every person and permission."""
     from django.contrib.auth.models import Permission
     from guardian.shortcuts import get_objects_for_user
 
