@@ -40,6 +40,8 @@ class Who(StrEnum):
     RECIPIENT = "recipient"
     # The person may view the situation the object is about.
     SEES_SITUATION = "sees_situation"
+    # The person's agency owns the object (an action item).
+    OWNER = "owner"
 
 
 class Granted(StrEnum):
@@ -55,6 +57,7 @@ class Kind(StrEnum):
     SITE = "site"
     MEETING = "meeting"
     AGENDA_ITEM = "agenda_item"
+    ACTION_ITEM = "action_item"
     BARRIER = "barrier"
     REMINDER = "reminder"
     PERSON = "person"
@@ -74,10 +77,15 @@ class State(StrEnum):
     # Sites
     ACTIVE = "active"
     INACTIVE = "inactive"
-    # Meetings
+    # Meetings. "closed": minutes still a draft; "minutes_approved": locked, addenda only.
     SCHEDULED = "scheduled"
     IN_PROGRESS = "in_progress"
     CLOSED = "closed"
+    MINUTES_APPROVED = "minutes_approved"
+    CANCELLED = "cancelled"
+    # Action items
+    ACTION_OPEN = "action_open"
+    ACTION_CLOSED = "action_closed"
     # Barriers
     BARRIER_OPEN = "barrier_open"
     BARRIER_DONE = "barrier_done"
@@ -178,14 +186,29 @@ SITE = {
     # The RTD-shaped, de-identified rows.
     "export_rows": (allow(*CHAIRS, in_=(State.ACTIVE,)),),
     "run_meetings": (allow(*CHAIRS, in_=(State.ACTIVE,)),),
+    "add_meeting": (allow(*CHAIRS, in_=(State.ACTIVE,)),),
 }
 
 MEETING = {
     "view": (allow(Who.SEATED),),
+    # Attendance, the order of the agenda, pulling a late submission in.
     "prepare": (allow(*CHAIRS, in_=(State.SCHEDULED, State.IN_PROGRESS)),),
+    "reschedule": (allow(*CHAIRS, in_=(State.SCHEDULED,)),),
+    "cancel": (allow(*CHAIRS, in_=(State.SCHEDULED,)),),
     "start": (allow(*CHAIRS, in_=(State.SCHEDULED,)),),
     "run": (allow(*CHAIRS, in_=(State.IN_PROGRESS,)),),
     "close": (allow(*CHAIRS, in_=(State.IN_PROGRESS,)),),
+    "read_minutes": (allow(Who.SEATED, in_=(State.CLOSED, State.MINUTES_APPROVED)),),
+    # Notes and actions: live, and after the meeting until the minutes are approved.
+    "edit_minutes": (allow(*CHAIRS, in_=(State.IN_PROGRESS, State.CLOSED)),),
+    "approve_minutes": (allow(*CHAIRS, in_=(State.CLOSED,)),),
+    "add_addendum": (allow(*CHAIRS, in_=(State.MINUTES_APPROVED,)),),
+}
+
+ACTION_ITEM = {
+    "view": (allow(Who.SEATED),),
+    # Its owner agency says it is done, or not possible; the chairs can too, at the table.
+    "close": (allow(Who.OWNER, *CHAIRS, in_=(State.ACTION_OPEN,)),),
 }
 
 # Items are reached through their meeting, and only where the person sees the situation.
@@ -233,6 +256,7 @@ SCOPES = {
     Kind.SITUATION: (Who.SEATED,),
     Kind.MEETING: (Who.SEATED,),
     Kind.AGENDA_ITEM: (Who.SEATED, Who.SEES_SITUATION),
+    Kind.ACTION_ITEM: (Who.SEATED,),
 }
 
 RULES = {
@@ -240,6 +264,7 @@ RULES = {
     Kind.SITE: SITE,
     Kind.MEETING: MEETING,
     Kind.AGENDA_ITEM: AGENDA_ITEM,
+    Kind.ACTION_ITEM: ACTION_ITEM,
     Kind.BARRIER: BARRIER,
     Kind.REMINDER: REMINDER,
     Kind.PERSON: PERSON,
@@ -257,6 +282,7 @@ GLOBAL = {
     "barrier_register": (Who.STEERING, Who.SEATED),
     "barrier_report": (Who.STEERING, Who.SEATED),
     "my_situations": (Who.MEMBER,),
+    "calendar": (Who.SEATED,),
     "notifications": (Who.MEMBER,),
     # The banner that says reminders may be late.
     "watch_clock": (Who.ADMINISTRATOR, Who.SUPERUSER, *CHAIRS),

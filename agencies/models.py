@@ -132,6 +132,15 @@ class Site(models.Model):
         default=12,
         validators=[MinValueValidator(1), MaxValueValidator(120)],
     )
+    agenda_cutoff_hours = models.PositiveSmallIntegerField(
+        _("agenda cut-off (hours before the meeting)"),
+        default=0,
+        validators=[MaxValueValidator(336)],
+        help_text=_(
+            "Situations submitted later go to the following meeting unless a chair pulls them "
+            "in. 0: no cut-off."
+        ),
+    )
     retention_days = models.PositiveSmallIntegerField(
         _("days identifying details are kept after conclusion"),
         default=30,

@@ -3,7 +3,6 @@ from django.urls import path
 from . import views
 
 urlpatterns = [
-    path("", views.home, name="home"),
     path("sites/<slug:code>/", views.site_detail, name="site_detail"),
     path("people/", views.people_list, name="people"),
     path("people/new/", views.person_create, name="person_create"),

@@ -3,7 +3,6 @@ from django.core.paginator import Paginator
 from django.db.models import Prefetch, Q
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
-from django.utils import timezone
 from django.utils.http import urlencode
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -18,17 +17,6 @@ from .forms import PersonForm, SeatFormSet, check_seats_fit_role, seat_initial
 from .models import Membership, Site, User
 
 
-def home(request: HttpRequest) -> HttpResponse:
-    user = request.user
-    now = timezone.now()
-    seats = {m.site_id: m for m in user.memberships.all()}
-    rows = [
-        {"site": site, "next_meeting": site.next_meeting_at(now), "seat": seats.get(site.pk)}
-        for site in Site.objects.restrict(user, "see_schedule")
-    ]
-    return render(request, "home.html", {"rows": rows})
-
-
 def site_detail(request: HttpRequest, code: str) -> HttpResponse:
     """The table's roster: for its members and for administrators."""
     site = Site.objects.find(request.user, "see_roster", code=code.upper())
@@ -41,7 +29,6 @@ def site_detail(request: HttpRequest, code: str) -> HttpResponse:
         {
             "site": site,
             "memberships": memberships,
-            "next_meeting": site.next_meeting_at(),
         },
     )
 

@@ -1,4 +1,4 @@
-"""Keep password-reset and invitation tokens out of every log line.
+"""Keep password-reset and invitation tokens, and calendar addresses, out of every log line.
 
 A reset link (and an invitation, which is the same link) carries the person's id and a token
 in its path, /accounts/reset/<uidb64>/<token>/: whoever reads a log line with it could set the
@@ -25,8 +25,14 @@ TOKEN_IN_PATH = re.compile(
 )
 
 
+# A person's calendar address (meetings/urls.py, calendar_feed) is a secret too: whoever reads
+# it follows the person's meetings until it is revoked.
+CALENDAR_IN_PATH = re.compile(r"(calendar(?:/|%2F))[^\s?#&\"'\\/]+?(\.ics)", re.IGNORECASE)
+
+
 def redact(text: str) -> str:
-    return TOKEN_IN_PATH.sub(rf"\g<1>{REDACTED}/", text)
+    text = TOKEN_IN_PATH.sub(rf"\g<1>{REDACTED}/", text)
+    return CALENDAR_IN_PATH.sub(rf"\g<1>{REDACTED}\g<2>", text)
 
 
 class RedactTokens(logging.Filter):

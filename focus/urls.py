@@ -7,6 +7,8 @@ from access import mfa
 from agencies.forms import InvitedPasswordResetForm
 from core import views as core_views
 
+from . import views
+
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
     path("readyz", core_views.readyz, name="readyz"),
@@ -21,6 +23,7 @@ urlpatterns = [
     # One sign-in page for everyone: the admin's own would bypass what ours enforces.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     path("admin/", admin.site.urls),
+    path("", views.home, name="home"),
     path("", include("agencies.urls")),
     path("", include("situations.urls")),
     path("", include("reminders.urls")),

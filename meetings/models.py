@@ -1,5 +1,7 @@
 """The weekly meeting: agenda items point at situations; situations know nothing of meetings."""
 
+import uuid
+
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
@@ -7,7 +9,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from access.gates import Gate, RestrictedQuerySet
-from access.policy import Kind, Who
+from access.policy import Kind, State, Who
 from agencies.models import Site
 from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
@@ -34,6 +36,10 @@ class MeetingGate(Gate):
 
     def state(self, state):
         prefix = "" if self.site_field == "site" else "meeting__"
+        if state == State.CLOSED:  # minutes still a draft
+            return Q(**{f"{prefix}status": "closed", f"{prefix}minutes_approved_at__isnull": True})
+        if state == State.MINUTES_APPROVED:
+            return Q(**{f"{prefix}status": "closed", f"{prefix}minutes_approved_at__isnull": False})
         return Q(**{f"{prefix}status": str(state)})
 
 
@@ -60,6 +66,13 @@ class Meeting(ChoiceLabelsMixin, models.Model):
         SCHEDULED = "scheduled", _("Scheduled")
         IN_PROGRESS = "in_progress", _("In progress")
         CLOSED = "closed", _("Closed")
+        CANCELLED = "cancelled", _("Cancelled")
+
+    class Kind(models.TextChoices):
+        REGULAR = "regular", _("Regular meeting")
+        EXTRA = "extra", _("Extra meeting")
+
+    UPCOMING = (Status.SCHEDULED, Status.IN_PROGRESS)
 
     site = models.ForeignKey(Site, on_delete=models.PROTECT, related_name="meetings")
     held_on = models.DateField(_("date"))  # local date: the meeting's key in URLs
@@ -67,6 +80,12 @@ class Meeting(ChoiceLabelsMixin, models.Model):
     status = models.CharField(
         _("status"), max_length=20, choices=Status.choices, default=Status.SCHEDULED
     )
+    kind = models.CharField(_("kind"), max_length=10, choices=Kind.choices, default=Kind.REGULAR)
+    # Why it was moved, cancelled or added: shown to the table's members, never in a calendar
+    # feed (it is free text a chair typed).
+    change_reason = models.CharField(_("reason"), max_length=300, blank=True)
+    # The start it had before the chair moved it (the first one, if moved twice).
+    rescheduled_from = models.DateTimeField(null=True, blank=True)
     chair = models.ForeignKey(
         settings.AUTH_USER_MODEL,
         verbose_name=_("chair"),
@@ -82,6 +101,15 @@ class Meeting(ChoiceLabelsMixin, models.Model):
     )
     # Bumped by every change anyone at the meeting should see: the followers' cheap poll.
     revision = models.PositiveBigIntegerField(default=0)
+    # Minutes are a draft until the next meeting approves them; then they are locked and
+    # corrections are addenda.
+    minutes_approved_at = models.DateTimeField(null=True, blank=True)
+    minutes_approved_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    minutes_approved_in = models.ForeignKey(
+        "self", on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
 
     objects = MeetingQuerySet.as_manager()
 
@@ -108,6 +136,16 @@ class Meeting(ChoiceLabelsMixin, models.Model):
     @property
     def key(self) -> str:
         return self.held_on.isoformat()
+
+    @property
+    def ends_at(self):
+        from datetime import timedelta
+
+        return self.starts_at + timedelta(minutes=self.site.meeting_minutes)
+
+    @property
+    def minutes_approved(self) -> bool:
+        return self.minutes_approved_at is not None
 
     def bump(self) -> None:
         Meeting.objects.filter(pk=self.pk).update(revision=models.F("revision") + 1)
@@ -152,6 +190,12 @@ class AgendaItem(ChoiceLabelsMixin, VersionedModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+    notes = models.TextField(
+        _("discussion notes"),
+        max_length=4000,
+        blank=True,
+        help_text=_("For the minutes, which every member of the table reads: keep names out."),
+    )
 
     objects = AgendaItemQuerySet.as_manager()
 
@@ -169,3 +213,125 @@ class AgendaItem(ChoiceLabelsMixin, VersionedModel):
     @property
     def is_open(self) -> bool:
         return self.outcome == self.Outcome.PENDING
+
+
+class ActionItemGate(Gate):
+    kind = Kind.ACTION_ITEM
+
+    def term(self, user, who):
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            sites = _sites(user, who)
+            return Q(meeting__site__in=sites) if sites else None
+        if who == Who.OWNER:
+            return Q(owner_agency=user.agency_id) if user.agency_id else None
+        return super().term(user, who)
+
+    def state(self, state):
+        if state == State.ACTION_OPEN:
+            return Q(status=ActionItem.Status.OPEN)
+        return ~Q(status=ActionItem.Status.OPEN)
+
+
+class ActionItemQuerySet(RestrictedQuerySet):
+    gate = ActionItemGate()
+
+
+class ActionItem(ChoiceLabelsMixin, models.Model):
+    """What the table agreed someone would do, by when: part of the minutes, de-identified.
+    Open actions come back to every meeting until their owner closes them, as done or as not
+    possible (UK MARAC practice tells those two apart)."""
+
+    class Status(models.TextChoices):
+        OPEN = "open", _("Open")
+        DONE = "done", _("Done")
+        NOT_POSSIBLE = "not_possible", _("Not possible")
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="actions")
+    # Its address (docs/design.md §6: no sequential ids in URLs).
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
+    item = models.ForeignKey(
+        AgendaItem, on_delete=models.SET_NULL, null=True, blank=True, related_name="actions"
+    )
+    situation = models.ForeignKey(
+        Situation, on_delete=models.CASCADE, null=True, blank=True, related_name="+"
+    )
+    text = models.CharField(
+        _("action"),
+        max_length=500,
+        help_text=_("What is to be done, de-identified: every member of the table reads it."),
+    )
+    owner_agency = models.ForeignKey(
+        "agencies.Agency", verbose_name=_("owner"), on_delete=models.PROTECT, related_name="+"
+    )
+    due_on = models.DateField(_("due"))
+    status = models.CharField(
+        _("status"), max_length=20, choices=Status.choices, default=Status.OPEN
+    )
+    closing_note = models.CharField(_("note"), max_length=500, blank=True)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+    closed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    closed_at = models.DateTimeField(null=True, blank=True)
+
+    objects = ActionItemQuerySet.as_manager()
+
+    class Meta:
+        ordering = ["due_on", "pk"]
+        indexes = [
+            models.Index(
+                fields=["owner_agency", "due_on"],
+                name="action_open_by_owner",
+                condition=Q(status="open"),
+            )
+        ]
+        verbose_name = _("action")
+        verbose_name_plural = _("actions")
+
+    def __str__(self) -> str:
+        return f"action #{self.pk}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status == self.Status.OPEN
+
+    def is_overdue(self, today=None) -> bool:
+        return self.is_open and self.due_on < (today or timezone.localdate())
+
+
+class MinutesAddendum(models.Model):
+    """A correction to minutes already approved: the approved text stays as it was."""
+
+    meeting = models.ForeignKey(Meeting, on_delete=models.CASCADE, related_name="addenda")
+    text = models.TextField(_("correction"), max_length=2000)
+    created_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
+    )
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        ordering = ["created_at"]
+        verbose_name = _("addendum")
+        verbose_name_plural = _("addenda")
+
+    def __str__(self) -> str:
+        return f"addendum #{self.pk}"
+
+
+class CalendarFeed(models.Model):
+    """A person's subscribable calendar: a secret address, of which only a hash is stored, so
+    that Outlook or a phone can follow the person's meetings without signing in. Revoking it
+    (or making a new one) ends the old address."""
+
+    user = models.OneToOneField(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="calendar_feed"
+    )
+    token_hash = models.CharField(max_length=64, unique=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_read_at = models.DateTimeField(null=True, blank=True)
+
+    def __str__(self) -> str:
+        return f"calendar of person #{self.user_id}"

@@ -1,28 +1,48 @@
 import io
-from datetime import date, timedelta
+from datetime import date
 
 from django.contrib import messages
+from django.contrib.auth.decorators import login_not_required
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.urls import reverse
+from django.utils import formats, timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
+from django_htmx.http import HttpResponseClientRedirect
 
+from access.decorators import requires
 from agencies.models import Membership, Site
 from core.adapter import FAILED, attempt
+from core.confirm import Confirmation, ask, confirmed
 from core.errors import NotFound
 from core.forms import posted
+from core.http import safe_next
 from core.security import passive
+from situations import confirmations
 from situations.audit import log_access
 from situations.clock import clock_for
-from situations.models import AffectedPerson, Situation, SituationUpdate
+from situations.models import AffectedPerson, Situation, SituationRiskFactor, SituationUpdate
 
 from . import services
-from .forms import AcceptItemForm, RejectItemForm, ReturningItemForm
-from .models import AgendaItem, Attendance, Meeting
+from .forms import (
+    AcceptItemForm,
+    ActionForm,
+    AddendumForm,
+    CancelForm,
+    CloseActionForm,
+    CutoffForm,
+    ExtraMeetingForm,
+    NotesForm,
+    RejectItemForm,
+    RescheduleForm,
+    ReturningItemForm,
+)
+from .models import ActionItem, AgendaItem, Attendance, CalendarFeed, Meeting
 
 
 def _meeting(request: HttpRequest, code: str, key: str, action: str = "view", can=False) -> Meeting:
@@ -32,9 +52,18 @@ def _meeting(request: HttpRequest, code: str, key: str, action: str = "view", ca
         held_on = date.fromisoformat(key)
     except ValueError:
         raise NotFound from None
-    return Meeting.objects.select_related("site", "chair").find(
-        request.user, action, any_state=True, can=can, site__code=code.upper(), held_on=held_on
-    )
+    meetings = Meeting.objects.select_related("site", "chair")
+    lookup = {"site__code": code.upper()}
+    try:
+        return meetings.find(
+            request.user, action, any_state=True, can=can, held_on=held_on, **lookup
+        )
+    except NotFound:
+        # A meeting moved to another day keeps answering at its first address, so links in
+        # calendars and the pages of people following it still work.
+        return meetings.order_by("-starts_at").find(
+            request.user, action, any_state=True, can=can, rescheduled_from__date=held_on, **lookup
+        )
 
 
 def _item(request: HttpRequest, meeting: Meeting, reference: str, action: str) -> AgendaItem:
@@ -70,6 +99,16 @@ def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
             situation__in=[item.situation_id for item in items], pk=Subquery(latest)
         ).select_related("agency")
     }
+    ids = [item.situation_id for item in items]
+    categories: dict[int, list[str]] = {}
+    for situation_id, name in (
+        SituationRiskFactor.objects.filter(situation__in=ids)
+        .values_list("situation_id", "factor__category__name")
+        .order_by("situation_id", "factor__category__position", "factor__category__name")
+        .distinct()
+    ):
+        categories.setdefault(situation_id, []).append(name)
+    actions = _open_actions(request, meeting)
     now = timezone.now()
     return [
         {
@@ -78,34 +117,98 @@ def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
             "clock": clock_for(item.situation, now),
             "last_update": updates.get(item.situation_id),
             "current": item.pk == meeting.current_item_id,
+            "categories": categories.get(item.situation_id, []),
+            "actions": actions.get(item.situation_id, []),
         }
         for item in items
     ]
 
 
+def _open_actions(request: HttpRequest, meeting: Meeting) -> dict[int | None, list]:
+    """Actions still open at the meeting's site, by situation (None: the table's own): they
+    come back to every meeting until their owner closes them."""
+    grouped: dict[int | None, list] = {}
+    for action in (
+        ActionItem.objects.restrict(request.user)
+        .filter(meeting__site=meeting.site, status=ActionItem.Status.OPEN)
+        .select_related("owner_agency", "meeting")
+    ):
+        grouped.setdefault(action.situation_id, []).append(action)
+    return grouped
+
+
 @never_cache
 def meeting_list(request: HttpRequest, code: str) -> HttpResponse:
-    site = Site.objects.find(request.user, "work", code=code.upper())
+    site = Site.objects.find(
+        request.user, "work", code=code.upper(), can=["add_meeting", "run_meetings"]
+    )
+    form = CutoffForm(posted(request), initial={"hours": site.agenda_cutoff_hours})
+    if request.method == "POST":
+        if not site.can["run_meetings"]:
+            raise NotFound
+        if form.is_valid() and attempt(
+            request,
+            lambda: services.set_agenda_cutoff(request.user, site, form.cleaned_data["hours"]),
+            form=form,
+            success=_("Saved."),
+        ):
+            return redirect("meeting_list", code=code)
     meetings = site.meetings.order_by("-starts_at")[:52]
-    return render(request, "meetings/list.html", {"site": site, "meetings": meetings})
+    return render(
+        request,
+        "meetings/list.html",
+        {
+            "site": site,
+            "meetings": meetings,
+            "next_meeting": services.next_meetings([site]).get(site.pk),
+            "cutoff_form": form if site.can["run_meetings"] else None,
+        },
+    )
 
 
 def _context(request, meeting):
+    can = meeting.can
     return {
         "meeting": meeting,
         "site": meeting.site,
         "rows": _agenda(request, meeting),
-        "can": meeting.can,
+        "can": can,
+        "table_actions": _open_actions(request, meeting).get(None, []),
+        "bring_in": services.can_bring_in(meeting) if can.get("prepare") else (),
+        "today": timezone.localdate(),
         "attendance": meeting.attendance.select_related("user__agency").order_by(
             "status", "user__agency__name", "user__last_name"
         ),
     }
 
 
+def _start_confirmation(meeting: Meeting) -> Confirmation | None:
+    """Starting on a day other than the meeting's own moves it to today: asked first."""
+    today = timezone.localdate()
+    if meeting.held_on == today:
+        return None
+    return Confirmation(
+        key="confirm-start",
+        title=_("Start this meeting today?"),
+        consequence=_(
+            "It is scheduled for %(date)s. Starting it now moves it to today, %(today)s: the "
+            "minutes will carry today's date."
+        )
+        % {
+            "date": formats.date_format(meeting.held_on, "DATE_FORMAT"),
+            "today": formats.date_format(today, "DATE_FORMAT"),
+        },
+        confirm_label=_("Start it today"),
+    )
+
+
 @never_cache
 def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key, can=True)
-    return render(request, "meetings/detail.html", _context(request, meeting))
+    context = _context(request, meeting)
+    if meeting.can["start"]:
+        context["start_confirmation"] = _start_confirmation(meeting)
+    return render(request, "meetings/detail.html", context)
 
 
 @never_cache
@@ -115,6 +218,11 @@ def meeting_agenda(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
     if request.GET.get("since") == str(meeting.revision):
         return HttpResponse(status=204)
+    if meeting.status == Meeting.Status.CLOSED:
+        # Closed while someone followed it: their page becomes the minutes.
+        return HttpResponseClientRedirect(
+            reverse("meeting_minutes", kwargs={"code": code, "key": meeting.key})
+        )
     meeting.can = Meeting.objects.abilities(request.user, meeting.pk)
     return render(request, "meetings/_agenda.html", _context(request, meeting))
 
@@ -132,21 +240,120 @@ def _run(request, meeting, step, success, live=False):
 @require_POST
 def meeting_start(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key, "start")
-    return _run(
+    question = _start_confirmation(meeting)
+    if question is not None and not confirmed(request):
+        return ask(request, question, meeting.get_absolute_url())
+    started = attempt(
         request,
-        meeting,
-        lambda: services.start(request.user, meeting),
-        _("The meeting has started."),
-        live=True,
+        lambda: services.start(request.user, meeting, move_to_today=question is not None),
+        success=_("The meeting has started."),
     )
+    if not started:
+        return _back(meeting)
+    return redirect(started.get_absolute_url() + "live/")
+
+
+CLOSE = Confirmation(
+    key="confirm-close",
+    title=_lazy("Close the meeting?"),
+    consequence=_lazy(
+        "Items not reached go to the next meeting. The minutes become a draft that the next "
+        "meeting approves, and the meeting cannot be reopened."
+    ),
+    confirm_label=_lazy("Close the meeting"),
+)
 
 
 @require_POST
 def meeting_close(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key, "close")
-    return _run(
-        request, meeting, lambda: services.close(request.user, meeting), _("The meeting is closed.")
+    if not confirmed(request):
+        return ask(request, CLOSE, meeting.get_absolute_url() + "live/")
+    if attempt(
+        request, lambda: services.close(request.user, meeting), success=_("The meeting is closed.")
+    ):
+        return redirect("meeting_minutes", code=code, key=meeting.key)
+    return _back(meeting)
+
+
+@never_cache
+def meeting_reschedule(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key, "reschedule")
+    form = RescheduleForm(
+        posted(request), initial={"starts_at": timezone.localtime(meeting.starts_at)}
     )
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        moved = attempt(
+            request,
+            lambda: services.reschedule(request.user, meeting, data["starts_at"], data["reason"]),
+            form=form,
+            success=_("The meeting was moved."),
+        )
+        if moved:
+            return redirect(moved)
+    return render(
+        request,
+        "meetings/change.html",
+        {"meeting": meeting, "site": meeting.site, "form": form, "what": "reschedule"},
+    )
+
+
+@never_cache
+def meeting_cancel(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key, "cancel")
+    form = CancelForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        following = attempt(
+            request,
+            lambda: services.cancel(request.user, meeting, form.cleaned_data["reason"]),
+            form=form,
+            success=_("The meeting was cancelled; its agenda moved to the following meeting."),
+        )
+        if following:
+            return redirect(following)
+    return render(
+        request,
+        "meetings/change.html",
+        {"meeting": meeting, "site": meeting.site, "form": form, "what": "cancel"},
+    )
+
+
+@never_cache
+def meeting_add(request: HttpRequest, code: str) -> HttpResponse:
+    site = Site.objects.find(request.user, "add_meeting", code=code.upper())
+    form = ExtraMeetingForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        added = attempt(
+            request,
+            lambda: services.add_meeting(request.user, site, data["starts_at"], data["reason"]),
+            form=form,
+            success=_(
+                "The extra meeting was added. Bring the situations it is for onto its agenda."
+            ),
+        )
+        if added:
+            return redirect(added)
+    return render(
+        request,
+        "meetings/change.html",
+        {"meeting": None, "site": site, "form": form, "what": "add"},
+    )
+
+
+@require_POST
+def meeting_pull_in(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key, "prepare")
+    situation = Situation.objects.find(
+        request.user, site=meeting.site, reference=request.POST.get("reference", "").upper()[:40]
+    )
+    attempt(
+        request,
+        lambda: services.pull_in(request.user, meeting, situation),
+        success=_("%(ref)s is on this agenda.") % {"ref": situation.reference},
+    )
+    return _back(meeting)
 
 
 @require_POST
@@ -221,12 +428,10 @@ def item_current(request: HttpRequest, code: str, key: str, reference: str) -> H
     return _run(request, meeting, lambda: services.set_current(request.user, item), None, True)
 
 
-@never_cache
-def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    """The chair's screen: one item at a time, decisions by keyboard."""
-    meeting = _meeting(request, code, key, "run", can=True)
-    if meeting.status != Meeting.Status.IN_PROGRESS:
-        return _back(meeting)
+def _live(request: HttpRequest, meeting: Meeting, bound: dict | None = None, status=200):
+    """The chair's screen. `bound`: a form that failed, shown again with what was typed and
+    its errors (never kept in the session)."""
+    bound = bound or {}
     context = _context(request, meeting)
     rows = context["rows"]
     current = next((r for r in rows if r["current"]), None)
@@ -236,6 +441,11 @@ def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
         previous=rows[index - 1] if index > 0 else None,
         next=rows[index + 1] if current and index + 1 < len(rows) else None,
         decided=sum(1 for r in rows if not r["item"].is_open),
+        to_approve=services.minutes_to_approve(meeting),
+        close=CLOSE,
+        reject=confirmations.REJECT,
+        conclude=confirmations.CONCLUDE,
+        action_form=bound.get("action") or ActionForm(site=meeting.site, prefix="action"),
     )
     if current is not None:
         item, situation = current["item"], current["situation"]
@@ -244,19 +454,41 @@ def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
         )
         context["persons"] = AffectedPerson.objects.filter(situation=situation)
         initial = {"version": item.version}
-        forms = request.session.pop("live_forms", None) or {}
+        context["notes_form"] = bound.get("notes") or NotesForm(
+            initial={"version": item.version, "notes": item.notes}, prefix="notes"
+        )
         if item.kind == AgendaItem.Kind.NEW:
-            context["accept_form"] = AcceptItemForm(
-                forms.get("accept"), site=meeting.site, initial=initial, prefix="accept"
+            context["accept_form"] = bound.get("accept") or AcceptItemForm(
+                site=meeting.site, initial=initial, prefix="accept"
             )
-            context["reject_form"] = RejectItemForm(
-                forms.get("reject"), initial=initial, prefix="reject"
+            context["reject_form"] = bound.get("reject") or RejectItemForm(
+                initial=initial, prefix="reject"
             )
         else:
-            context["returning_form"] = ReturningItemForm(
-                forms.get("returning"), initial=initial, prefix="returning"
+            update = current["last_update"]
+            if update is not None and update.proposes_conclusion:
+                # The lead proposed to conclude: the chair's form starts from the proposal.
+                initial.update(decision="conclude", conclusion_reason=update.proposed_reason_id)
+            context["returning_form"] = bound.get("returning") or ReturningItemForm(
+                initial=initial, prefix="returning"
             )
-    return render(request, "meetings/live.html", context)
+    return render(request, "meetings/live.html", context, status=status)
+
+
+@never_cache
+def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """The chair's screen: one item at a time, decisions by keyboard."""
+    meeting = _meeting(request, code, key, "run", can=True)
+    if meeting.status != Meeting.Status.IN_PROGRESS:
+        return _back(meeting)
+    return _live(request, meeting)
+
+
+def _again(request, code, key, name, form):
+    """A live form with bad input: the live page again, the form as typed, its errors."""
+    meeting = _meeting(request, code, key, "run", can=True)
+    messages.error(request, _("Please correct the problems below."))
+    return _live(request, meeting, {name: form}, status=400)
 
 
 @require_POST
@@ -273,12 +505,13 @@ def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> Ht
     else:
         raise NotFound
     if not form.is_valid():
-        # Keep what was typed: the live page re-renders the form with its errors.
-        request.session["live_forms"] = {action: request.POST.dict()}
-        messages.error(request, _("Please correct the problems below."))
-        return _back(meeting, live=True)
+        return _again(request, code, key, action, form)
     data = form.cleaned_data
     user = request.user
+    concluding = action == "returning" and data["decision"] == "conclude"
+    if (action == "reject" or concluding) and not confirmed(request):
+        confirmation = confirmations.REJECT if action == "reject" else confirmations.CONCLUDE
+        return ask(request, confirmation, meeting.get_absolute_url() + "live/")
     if action == "accept":
         acceptance = services.Acceptance(form.assignment(), data["consent"], data["consent_reason"])
 
@@ -295,7 +528,7 @@ def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> Ht
 
         done = _("%(ref)s rejected.")
     else:
-        conclusion = data["conclusion_reason"] if data["decision"] == "conclude" else None
+        conclusion = data["conclusion_reason"] if concluding else None
 
         def step():
             services.record_returning(
@@ -304,6 +537,102 @@ def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> Ht
 
         done = _("%(ref)s concluded.") if conclusion else _("%(ref)s stays open.")
     return _run(request, meeting, step, done % {"ref": item.situation.reference}, live=True)
+
+
+@require_POST
+def item_notes(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
+    meeting = _meeting(request, code, key, "edit_minutes")
+    item = _item(request, meeting, reference, "view")
+    form = NotesForm(request.POST, prefix="notes")
+    if not form.is_valid():
+        return _again(request, code, key, "notes", form)
+    data = form.cleaned_data
+    return _run(
+        request,
+        meeting,
+        lambda: services.save_notes(request.user, item, data["notes"], data["version"]),
+        _("Notes saved."),
+        live=meeting.status == Meeting.Status.IN_PROGRESS,
+    )
+
+
+@require_POST
+def action_add(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """An action agreed at the table, for one item (its reference posted) or the table's own."""
+    meeting = _meeting(request, code, key, "edit_minutes")
+    reference = request.POST.get("reference", "")
+    item = _item(request, meeting, reference, "view") if reference else None
+    form = ActionForm(request.POST, site=meeting.site, prefix="action")
+    if not form.is_valid():
+        if meeting.status == Meeting.Status.IN_PROGRESS:
+            return _again(request, code, key, "action", form)
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+        return redirect("meeting_minutes", code=code, key=meeting.key)
+    data = form.cleaned_data
+    action = services.Action(data["text"], data["owner"], data["due_on"])
+    attempt(
+        request,
+        lambda: services.add_action(request.user, meeting, action, item),
+        success=_("Action recorded."),
+    )
+    if meeting.status == Meeting.Status.IN_PROGRESS:
+        return _back(meeting, live=True)
+    return redirect("meeting_minutes", code=code, key=meeting.key)
+
+
+@never_cache
+def action_close(request: HttpRequest, key: str) -> HttpResponse:
+    """Its owner says whether it was done; what the table reads at the next meeting."""
+    action = ActionItem.objects.select_related("meeting__site", "owner_agency", "situation").find(
+        request.user, "close", any_state=request.method == "POST", key=key
+    )
+    form = CloseActionForm(posted(request))
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        if attempt(
+            request,
+            lambda: services.close_action(request.user, action, data["status"], data["note"]),
+            form=form,
+            success=_("The action is closed."),
+        ):
+            return redirect(safe_next(request, reverse("home")))
+    return render(
+        request,
+        "meetings/action_close.html",
+        {"action": action, "form": form, "next": safe_next(request, reverse("home"))},
+    )
+
+
+@require_POST
+def minutes_approve(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    """At a meeting in progress: approve the previous meeting's minutes."""
+    meeting = _meeting(request, code, key, "run")
+    previous = services.minutes_to_approve(meeting)
+    if previous is None:
+        raise NotFound
+    return _run(
+        request,
+        meeting,
+        lambda: services.approve_minutes(request.user, previous, meeting),
+        _("The minutes of %(date)s are approved.")
+        % {"date": formats.date_format(previous.held_on, "DATE_FORMAT")},
+        live=True,
+    )
+
+
+@require_POST
+def minutes_addendum(request: HttpRequest, code: str, key: str) -> HttpResponse:
+    meeting = _meeting(request, code, key, "add_addendum")
+    form = AddendumForm(request.POST)
+    if form.is_valid():
+        attempt(
+            request,
+            lambda: services.add_addendum(request.user, meeting, form.cleaned_data["text"]),
+            success=_("The correction was added to the minutes."),
+        )
+    else:
+        messages.error(request, " ".join(e for errors in form.errors.values() for e in errors))
+    return redirect("meeting_minutes", code=code, key=meeting.key)
 
 
 def _minutes_context(request: HttpRequest, meeting: Meeting) -> dict:
@@ -320,10 +649,21 @@ def _minutes_context(request: HttpRequest, meeting: Meeting) -> dict:
         "user__agency__name", "user__last_name"
     )
     present = [a for a in attendance if a.status == Attendance.Status.PRESENT]
+    actions: dict[int | None, list] = {}
+    for action in (
+        ActionItem.objects.restrict(request.user)
+        .filter(meeting=meeting)
+        .select_related("owner_agency", "item__situation")
+    ):
+        actions.setdefault(action.item_id, []).append(action)
+    for item in items:
+        item.minute_actions = actions.get(item.pk, [])
     return {
         "meeting": meeting,
         "site": meeting.site,
         "items": items,
+        "table_actions": actions.get(None, []),
+        "addenda": meeting.addenda.select_related("created_by"),
         "count": count,
         "new": sum(1 for i in items if i.kind == AgendaItem.Kind.NEW),
         "returning": sum(1 for i in items if i.kind == AgendaItem.Kind.RETURNING),
@@ -348,9 +688,14 @@ def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
 
 @never_cache
 def meeting_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    """De-identified minutes for the whole site."""
-    meeting = _meeting(request, code, key)
+    """De-identified minutes for the whole site: a draft until the next meeting approves them."""
+    meeting = _meeting(request, code, key, "read_minutes", can=True)
     context = _minutes_context(request, meeting)
+    context["can"] = meeting.can
+    if meeting.can["edit_minutes"]:
+        context["action_form"] = ActionForm(site=meeting.site, prefix="action")
+    if meeting.can["add_addendum"]:
+        context["addendum_form"] = AddendumForm()
     if request.GET.get("format") == "pdf":
         return _pdf("meetings/minutes_pdf.html", context, f"{meeting.site.code}-{meeting.key}.pdf")
     return render(request, "meetings/minutes.html", context)
@@ -398,26 +743,38 @@ def agency_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
     return render(request, "meetings/agency_minutes.html", context)
 
 
-@never_cache
-def meetings_ics(request: HttpRequest, code: str) -> HttpResponse:
-    from icalendar import Calendar, Event
+# ---- A person's calendar ----------------------------------------------------------------------
 
-    site = Site.objects.find(request.user, "work", code=code.upper())
-    calendar = Calendar()
-    calendar.add("prodid", "-//FOCUS situation tables//EN")
-    calendar.add("version", "2.0")
-    calendar.add("x-wr-calname", site.name)
-    for meeting in site.meetings.filter(starts_at__gte=timezone.now() - timedelta(days=90)):
-        event = Event()
-        event.add("uid", f"meeting-{site.code}-{meeting.key}@focus")
-        event.add("summary", _("%(site)s situation table") % {"site": site.name})
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.starts_at + timedelta(minutes=site.meeting_minutes))
-        event.add("dtstamp", timezone.now())
-        event.add("url", request.build_absolute_uri(meeting.get_absolute_url()))
-        if meeting.status == Meeting.Status.CLOSED:
-            event.add("status", "CONFIRMED")
-        calendar.add_component(event)
-    response = HttpResponse(calendar.to_ical(), content_type="text/calendar; charset=utf-8")
-    response["Content-Disposition"] = f'attachment; filename="{site.code}-meetings.ics"'
+
+@never_cache
+@requires("calendar")
+def my_calendar(request: HttpRequest) -> HttpResponse:
+    """Subscribe once from Outlook or a phone; revoke (or renew) when the address leaks."""
+    address = None
+    if request.method == "POST":
+        if request.POST.get("do") == "revoke":
+            services.revoke_calendar(request.user)
+            messages.success(request, _("The old calendar address no longer works."))
+        else:
+            token = services.new_calendar(request.user)
+            # Shown once: only its hash is kept.
+            address = request.build_absolute_uri(reverse("calendar_feed", kwargs={"token": token}))
+    return render(
+        request,
+        "meetings/my_calendar.html",
+        {"address": address, "feed": CalendarFeed.objects.filter(user=request.user).first()},
+    )
+
+
+@never_cache
+@login_not_required
+def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
+    """The person's meetings, for a calendar program: times, places in the agenda's sense and
+    status only — no case data, no reasons typed by a chair."""
+    person = services.calendar_owner(token)
+    if person is None:
+        raise Http404
+    body = services.calendar(person, base=request.build_absolute_uri("/"))
+    response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
+    response["Content-Disposition"] = 'inline; filename="focus-meetings.ics"'
     return response

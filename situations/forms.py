@@ -200,8 +200,10 @@ class ReassignForm(AgencyChoicesMixin, forms.Form):
 
 
 class RejectForm(forms.Form):
+    # No reason chosen in advance: rejecting deletes every identifying detail.
     rejection_reason = forms.ChoiceField(
-        label=_("Why the table did not accept"), choices=RejectionReason.choices
+        label=_("Why the table did not accept"),
+        choices=[("", _("Choose a reason")), *RejectionReason.choices],
     )
 
 
@@ -321,7 +323,12 @@ class PersonForm(forms.Form):
 
 
 class SituationFilterForm(forms.Form):
-    q = forms.CharField(label=_("Reference"), required=False, max_length=30)
+    q = forms.CharField(
+        label=_("Search"),
+        required=False,
+        max_length=60,
+        help_text=_("A reference, an agency, or a risk factor."),
+    )
     status = forms.ChoiceField(
         label=_("Status"), required=False, choices=[("", _("Any status")), *Status.choices]
     )
@@ -329,6 +336,11 @@ class SituationFilterForm(forms.Form):
         label=_("Agency involved"), required=False, queryset=Agency.objects.none()
     )
     category = BoundedModelChoiceField(label=_("Risk category"), required=False, queryset=None)
+    sort = forms.ChoiceField(
+        label=_("Order"),
+        required=False,
+        choices=[("", _("Newest first")), ("clock", _("Least time left first"))],
+    )
 
     def __init__(self, *args, site: Site, **kwargs):
         from .models import RiskCategory

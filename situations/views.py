@@ -3,7 +3,7 @@
 from auditlog.models import LogEntry
 from django.contrib import messages
 from django.core.paginator import Paginator
-from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
+from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
@@ -15,10 +15,11 @@ from django.views.decorators.http import require_POST
 from access.decorators import requires
 from agencies.models import Site
 from core.adapter import attempt
+from core.confirm import ask, confirmed
 from core.errors import NotFound
 from core.forms import posted as _posted
 
-from . import services
+from . import confirmations, services
 from .audit import log_access
 from .clock import clock_for
 from .forms import (
@@ -71,6 +72,19 @@ def _risk_rows(situation: Situation):
     )
 
 
+def _search(text: str) -> Q:
+    """The de-identified text a table searches: the reference, an agency involved (name or
+    short name), a risk factor or its category. Never the narrative or anything identifying."""
+    factors = SituationRiskFactor.objects.filter(
+        Q(factor__name__icontains=text) | Q(factor__category__name__icontains=text)
+    ).values("situation_id")
+    agencies = Q(originating_agency__name__icontains=text) | Q(
+        originating_agency__short_name__iexact=text
+    )
+    agencies |= Q(lead_agency__name__icontains=text) | Q(lead_agency__short_name__iexact=text)
+    return Q(reference__icontains=text) | agencies | Q(pk__in=factors)
+
+
 @never_cache
 def situation_list(request: HttpRequest, code: str) -> HttpResponse:
     site = _site(request, code, can=["start_situation", "export_rows"])
@@ -93,7 +107,7 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
-            situations = situations.filter(reference__icontains=data["q"].strip())
+            situations = situations.filter(_search(data["q"].strip()))
         if data["status"]:
             situations = situations.filter(status=data["status"])
         if data["agency"]:
@@ -112,7 +126,20 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
                     "situation_id"
                 )
             )
+        if data["sort"] == "clock":
+            # Running clocks first, the least time left first; then the rest, newest first.
+            situations = situations.order_by(
+                Case(
+                    When(status=Status.OPEN, first_contact_at__isnull=True, then=0),
+                    default=1,
+                ),
+                F("response_due_at").asc(nulls_last=True),
+                "-created_at",
+            )
     page = Paginator(situations, 50).get_page(request.GET.get("page"))
+    now = timezone.now()
+    for situation in page:
+        situation.clock = clock_for(situation, now)
     query = request.GET.copy()
     query.pop("page", None)
     return render(
@@ -214,20 +241,27 @@ def situation_withdraw(request: HttpRequest, code: str, reference: str) -> HttpR
     )
 
 
-def _chair_decision(request, code, reference, action, make_form, step, success, title, button):
-    """The chair's decision pages: a form, a service call, and back to the situation.
-
-    A state that changed meanwhile is a message on the situation; bad input stays on the form.
-    """
+def _chair_decision(
+    request, code, reference, action, make_form, step, success, title, button, confirmation=None
+):
+    """The chair's decision pages: a form, a service call, and back to the situation. Bad
+    input stays on the form; a step that cannot be undone is confirmed first."""
     situation = _situation(request, code, reference, action)
     form = make_form(_posted(request), situation)
     if request.method == "POST" and form.is_valid():
+        if confirmation is not None and not confirmed(request):
+            return ask(request, confirmation, situation.get_absolute_url())
         done = attempt(
             request, lambda: step(situation, form.cleaned_data, form), form=form, success=success
         )
         if done:
             return redirect(situation)
-    context = {"situation": situation, "form": form, "button": button}
+    context = {
+        "situation": situation,
+        "form": form,
+        "button": button,
+        "confirmation": confirmation,
+    }
     context["title"] = title % situation.reference
     return render(request, "situations/decision.html", context)
 
@@ -281,6 +315,7 @@ def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpRes
         _("Rejected. Only minimal data is kept; identifying details were deleted."),
         _("Reject %s"),
         _("Reject"),
+        confirmations.REJECT,
     )
 
 
@@ -298,6 +333,7 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
         _("Concluded."),
         _("Conclude %s"),
         _("Conclude"),
+        confirmations.CONCLUDE,
     )
 
 

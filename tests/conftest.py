@@ -12,6 +12,7 @@ Rexdale (REX) and Scarborough (SCA) are two tables.
 - polly: privacy officer
 """
 
+import logging
 from dataclasses import dataclass
 
 import pytest
@@ -21,6 +22,9 @@ from agencies.models import Membership, Sector, Site, User
 from tests.factories import AgencyFactory, MembershipFactory, SiteFactory, UserFactory
 
 PASSWORD = "correct horse battery"
+
+# django-axes logs every sign-in at INFO; thousands of test sign-ins would bury the failures.
+logging.getLogger("axes").setLevel(logging.WARNING)
 
 
 def verify_second_factor(client, user) -> None:

@@ -30,7 +30,7 @@ def test_every_action_names_only_terms_its_gate_knows(cast):
     from access.gates import Gate
     from agencies.models import Site, User
     from barriers.models import Barrier
-    from meetings.models import AgendaItem, Meeting
+    from meetings.models import ActionItem, AgendaItem, Meeting
     from privacy.views import AUDIT_GATE
     from reminders.models import Reminder
 
@@ -40,6 +40,7 @@ def test_every_action_names_only_terms_its_gate_knows(cast):
         Kind.PERSON: User.objects.all().gate,
         Kind.MEETING: Meeting.objects.all().gate,
         Kind.AGENDA_ITEM: AgendaItem.objects.all().gate,
+        Kind.ACTION_ITEM: ActionItem.objects.all().gate,
         Kind.BARRIER: Barrier.objects.all().gate,
         Kind.REMINDER: Reminder.objects.all().gate,
         Kind.AUDIT_ENTRY: AUDIT_GATE,

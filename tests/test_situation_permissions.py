@@ -75,7 +75,7 @@ def url_for(name, situation, site_code="rex"):
 
 
 def request(client, method, url, name):
-    data = {"rejection_reason": "not_aer"} if name == "situation_reject" else {}
+    data = {"rejection_reason": "not_aer", "confirmed": "yes"} if name == "situation_reject" else {}
     return client.get(url) if method == "get" else client.post(url, data)
 
 

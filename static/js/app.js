@@ -19,6 +19,34 @@ document.addEventListener("DOMContentLoaded", () => {
     setInterval(tick, 1000);
   }
 
+  // A step that cannot be undone asks first, in a native dialog: showModal() keeps focus
+  // inside it and Escape closes it. The dialog's own button sends confirmed=yes; without
+  // this script the server asks the same question as a page.
+  document.querySelectorAll("[data-confirm]").forEach((trigger) => {
+    const dialog = document.getElementById(trigger.dataset.confirm);
+    if (!dialog || typeof dialog.showModal !== "function") return;
+    trigger.addEventListener("click", (event) => {
+      const form = trigger.form;
+      if (form && !form.reportValidity()) return;
+      // data-confirm-if="name=value": ask only when that choice is made (e.g. "conclude").
+      const condition = trigger.dataset.confirmIf;
+      if (condition && form) {
+        const [name, value] = condition.split("=");
+        if (new FormData(form).get(name) !== value) return;
+      }
+      event.preventDefault();
+      dialog.showModal();
+    });
+    dialog.querySelectorAll("[data-dialog-close]").forEach((button) => {
+      button.addEventListener("click", () => dialog.close());
+    });
+    dialog.addEventListener("close", () => trigger.focus());
+  });
+
+  document.querySelectorAll("[data-print]").forEach((button) => {
+    button.addEventListener("click", () => window.print());
+  });
+
   // J / K move between agenda items, unless the chair is typing.
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;

@@ -71,3 +71,17 @@ def sign_in_as(live_server, context):
 @pytest.fixture(autouse=True)
 def _fail_fast(page):
     page.set_default_timeout(10_000)
+
+
+def confirm(page, label):
+    """Answer the open confirmation dialog with its button `label`."""
+    dialog = page.locator("dialog[open]")
+    dialog.get_by_role("button", name=label, exact=True).click()
+
+
+def start_meeting(page):
+    """The chair starts the meeting; on another day than its own, confirming the move."""
+    other_day = page.locator("#confirm-start").count() > 0
+    page.get_by_role("button", name="Start the meeting").click()
+    if other_day:
+        confirm(page, "Start it today")

@@ -4,7 +4,7 @@ from playwright.sync_api import expect
 from meetings.services import ensure_next_meeting
 from situations import services
 from tests.conftest import accept, make_situation
-from tests.e2e.conftest import add_session
+from tests.e2e.conftest import add_session, start_meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -18,7 +18,7 @@ def test_a_barrier_goes_from_the_meeting_to_the_steering_committee_and_back(
     meeting = ensure_next_meeting(cast.rex)
     sign_in_as(cast.carol)
     page.goto(f"{base}{meeting.get_absolute_url()}")
-    page.get_by_role("button", name="Start the meeting").click()
+    start_meeting(page)
 
     # In the meeting: raise a new barrier from the first item, link the second to it.
     expect(page.locator("#current-heading")).to_contain_text(first.reference)

@@ -6,7 +6,7 @@ from playwright.sync_api import expect
 from meetings.services import ensure_next_meeting
 from situations import services
 from tests.conftest import MARKER, accept, make_situation
-from tests.e2e.conftest import add_session
+from tests.e2e.conftest import add_session, confirm, start_meeting
 
 pytestmark = pytest.mark.django_db(transaction=True)
 FOLLOW_TIMEOUT = 3_000  # a decision must reach other screens within 3 seconds
@@ -44,7 +44,7 @@ def test_a_chair_runs_a_full_meeting_while_a_representative_follows(
 
     follower.goto(f"{base}{meeting.get_absolute_url()}")
     axe(follower)
-    page.get_by_role("button", name="Start the meeting").click()
+    start_meeting(page)
     expect(page.get_by_role("heading", level=1)).to_contain_text("live meeting")
     axe(page)
 
@@ -58,10 +58,12 @@ def test_a_chair_runs_a_full_meeting_while_a_representative_follows(
     page.get_by_role("radio", name="Conclude").check()
     page.get_by_label("Conclusion reason").select_option(index=1)
     page.get_by_role("button", name="Record").click()
+    confirm(page, "Conclude")
     decision_on_follower(returning[0].reference, "Concluded")
 
     expect(page.locator("#current-heading")).to_contain_text(returning[1].reference)
     page.get_by_label("Update from the lead agency").fill("Two visits, no answer yet.")
+    page.get_by_role("radio", name="Keep open").check()
     page.get_by_role("button", name="Record").click()
     decision_on_follower(returning[1].reference, "Kept open")
 
@@ -79,19 +81,19 @@ def test_a_chair_runs_a_full_meeting_while_a_representative_follows(
     expect(page.locator("#current-heading")).to_contain_text(new[2].reference)
     page.get_by_label("Why the table did not accept").select_option("not_aer")
     page.get_by_role("button", name="Reject", exact=True).click()
+    axe(page)  # with the dialog open
+    confirm(page, "Reject and delete the details")
     decision_on_follower(new[2].reference, "Rejected")
 
     page.get_by_role("button", name="Close the meeting").click()
+    confirm(page, "Close the meeting")
     expect(page.get_by_role("status")).to_contain_text("The meeting is closed.")
-    axe(page)
 
-    # The chair reads the minutes; the follower reads them and the agency's action list.
-    page.get_by_role("button", name="Minutes").click()
+    # The chair lands on the minutes; the follower's page turns into them by itself.
     expect(page.get_by_role("heading", level=1)).to_contain_text("Minutes")
     expect(page.get_by_text(MARKER)).to_have_count(0)
     axe(page)
-    follower.reload()
-    follower.get_by_role("button", name="Minutes").click()
+    expect(follower.get_by_role("heading", level=1)).to_contain_text("Minutes", timeout=5_000)
     expect(follower.get_by_role("cell", name=new[2].reference)).to_be_visible()
     axe(follower)
     follower.get_by_role("button", name="My agency's action list").click()
@@ -109,7 +111,7 @@ def test_the_keyboard_moves_between_items_and_the_timer_runs(
     meeting, returning, new = agenda
     sign_in_as(cast.carol)
     page.goto(f"{live_server.url}{meeting.get_absolute_url()}")
-    page.get_by_role("button", name="Start the meeting").click()
+    start_meeting(page)
     expect(page.locator("#current-heading")).to_contain_text(returning[0].reference)
     expect(page.locator("#item-timer")).to_contain_text("/ 12:00")
     page.keyboard.press("j")

@@ -1,0 +1,17 @@
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import render
+
+from access import policy
+
+from . import worklists
+
+
+def home(request: HttpRequest) -> HttpResponse:
+    """Where each person starts: their tables, and what needs their attention there."""
+    user = request.user
+    can = policy.capabilities(user)
+    context = {"rows": worklists.sites_with_next_meeting(user)}
+    if can["my_situations"]:
+        context["agency"] = worklists.agency_work(user)
+        context["chairs"] = worklists.chair_work(user)
+    return render(request, "home.html", context)
