@@ -75,21 +75,13 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-def _seat_sites(user, *roles: str) -> list[int]:
-    """The sites where the person holds a seat (of one of `roles`, when given)."""
-    if user.agency_id is None:
-        return []
-    return [site for site, role, _active in user.seats if not roles or role in roles]
-
-
 class SiteGate(Gate):
     kind = Kind.SITE
 
     def term(self, user, who):
-        if who == Who.SEATED:
-            sites = _seat_sites(user)
-        elif who in (Who.CHAIR, Who.CO_CHAIR):
-            sites = _seat_sites(user, who)
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            # Any site, active or not: the policy's rules say which states count.
+            sites = user.seat_site_ids(who, active_only=False)
         else:
             return super().term(user, who)
         return Q(pk__in=sites) if sites else None
@@ -267,14 +259,20 @@ class User(AbstractUser, VersionedModel):
         object, so once per request: navigation, restrict() and the services all ask."""
         return tuple(self.memberships.values_list("site_id", "role", "site__active"))
 
-    @property
-    def active_site_ids(self) -> list[int]:
-        return sorted(site for site, _, active in self.seats if active)
+    def seat_site_ids(self, who: str = "seated", *, active_only: bool = True) -> list[int]:
+        """The sites where the person holds a seat: any seat ("seated", the policy's
+        Who.SEATED) or a seat of that role; at active sites only, unless asked otherwise."""
+        if self.agency_id is None:
+            return []
+        return sorted(
+            site
+            for site, role, active in self.seats
+            if (active or not active_only) and who in ("seated", role)
+        )
 
     @property
-    def chaired_site_ids(self) -> frozenset[int]:
-        chair_roles = (Membership.Role.CHAIR, Membership.Role.CO_CHAIR)
-        return frozenset(site for site, role, _ in self.seats if role in chair_roles)
+    def active_site_ids(self) -> list[int]:
+        return self.seat_site_ids()
 
     def clean(self) -> None:
         super().clean()

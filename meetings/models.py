@@ -30,7 +30,7 @@ class MeetingGate(Gate):
 
     def term(self, user, who):
         if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
-            sites = _sites(user, who)
+            sites = user.seat_site_ids(who)
             return Q(**{f"{self.site_field}__in": sites}) if sites else None
         return super().term(user, who)
 
@@ -220,7 +220,7 @@ class ActionItemGate(Gate):
 
     def term(self, user, who):
         if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
-            sites = _sites(user, who)
+            sites = user.seat_site_ids(who)
             return Q(meeting__site__in=sites) if sites else None
         if who == Who.OWNER:
             return Q(owner_agency=user.agency_id) if user.agency_id else None

@@ -156,10 +156,6 @@ class RejectionReason(models.TextChoices):
     OTHER_PROCESS = "other_process", _("Belongs in another process")
 
 
-def _chaired_active_sites(user, role: str) -> list[int]:
-    return [site for site, seat, active in user.seats if active and seat == role]
-
-
 class SituationGate(Gate):
     """The policy's SITUATION rules over situation rows (docs/design.md §1): site visibility
     is a plain filter on the person's seats; need-to-know reads guardian's grant rows."""
@@ -168,11 +164,8 @@ class SituationGate(Gate):
 
     def term(self, user, who):
         agency = user.agency_id
-        if who == Who.SEATED:
-            sites = user.active_site_ids if agency else []
-            return Q(site__in=sites) if sites else None
-        if who in (Who.CHAIR, Who.CO_CHAIR):
-            sites = _chaired_active_sites(user, who)
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            sites = user.seat_site_ids(who)
             return Q(site__in=sites) if sites else None
         if who == Who.ORIGINATING:
             return Q(originating_agency=agency)
