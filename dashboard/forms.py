@@ -99,20 +99,20 @@ class ReportingPeriodForm(forms.Form):
     def clean(self):
         data = super().clean()
         if any(k in self.data for k in ("start", "end")):
-            raise forms.ValidationError(
+            self.add_error(
+                None,
                 _(
                     "The steering committee reads closed reporting periods only: choose a "
                     "month, a quarter or a fiscal year instead of dates."
                 ),
-                code="dates",
             )
         if "site" in self.data:
-            raise forms.ValidationError(
+            self.add_error(
+                None,
                 _(
                     "The steering committee's figures always cover every site together; "
                     "they cannot be narrowed to some sites."
                 ),
-                code="sites",
             )
         kind = data.get("kind")
         if kind and not data.get(kind):
