@@ -53,11 +53,12 @@ count of situations presented inside the same publication. A site filter could n
 safe one response at a time: {REX, SCA} minus {REX} is SCA, counted without the suppression
 SCA's own response applies. With one scope there is nothing to subtract.
 
-**What remains.** Periods of different kinds nest (a quarter is its three months), and
-"Open at the end" chains one period to the next, so two responses *can* be combined. The stock
-is not shown to the committee for that reason. The nesting is not yet protected: making the
-months, quarters and years one publication needs suppression decided once per closed period
-and kept (a release ledger); see docs/threat-model.md.
+**What remains.** Periods of different kinds nest (a quarter is its three months), a closed
+period changes when a late decision or a correction lands in it, and the dashboard's barrier
+trend adds up the barrier pages' cells: two responses *can* still be combined there.
+"Open at the end" chains one period to the next, so the committee is not shown it. Closing
+the rest needs suppression decided once per closed period and kept (a release ledger);
+docs/threat-model.md ("Aggregates") lists these risks.
 """
 
 from __future__ import annotations
