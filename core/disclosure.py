@@ -256,31 +256,54 @@ class _Protector:
                         self._tie()
                         changed = True
 
-    def _cheapest(self, candidates: Iterable[Key]) -> Key | None:
+    def _ranked(self, candidates: Iterable[Key]) -> list[Key]:
+        """Cheapest first: low cost, then enough room to move (at least 8), then small."""
         values = self.pub.values
-        ranked = sorted(
+        return sorted(
             (k for k in candidates if values[k] > 0),
             key=lambda k: (self.pub.cost[k], values[k] < THRESHOLD + 3, values[k], repr(k)),
         )
+
+    def _cheapest(self, candidates: Iterable[Key]) -> Key | None:
+        ranked = self._ranked(candidates)
         return ranked[0] if ranked else None
 
     def _complement(self, key: Key) -> Key | None:
-        """The cheapest published count in a relation with `key` or with any withheld count
-        joined to it through relations."""
-        seen, queue, candidates = {key}, [key], set()
-        while queue:
-            current = queue.pop()
-            for n in self.neighbours.get(current, ()):
-                total, parts = self.pub.sums[n]
-                for k in (total, *parts):
-                    if k in seen:
-                        continue
-                    seen.add(k)
-                    if self._unknown(k):
-                        queue.append(k)
-                    else:
-                        candidates.add(k)
-        return self._cheapest(candidates)
+        """A published count to withhold next for `key`, among those in a relation with it
+        or with a withheld count joined to it."""
+        seen, frontier, rings = {key}, [key], []
+        while frontier:
+            ring, following = set(), []
+            for current in frontier:
+                for n in self.neighbours.get(current, ()):
+                    total, parts = self.pub.sums[n]
+                    for k in (total, *parts):
+                        if k in seen:
+                            continue
+                        seen.add(k)
+                        if self._unknown(k):
+                            following.append(k)
+                        else:
+                            ring.add(k)
+            rings.append(ring)
+            frontier = following
+        # The cheapest tier first (breakdown cells before totals and headline figures): in
+        # it, one count that alone makes `key` safe; else its nearest, and try again.
+        candidates = self._ranked(set().union(*rings))
+        if not candidates:
+            return None
+        tier = [k for k in candidates if self.pub.cost[k] == self.pub.cost[candidates[0]]]
+        for candidate in tier:
+            self.hidden.add(candidate)
+            safe = self._safe(key)
+            self.hidden.discard(candidate)
+            if safe:
+                return candidate
+        for ring in rings:
+            ranked = [k for k in self._ranked(ring) if k in tier]
+            if ranked:
+                return ranked[0]
+        return tier[0]
 
     # ---- The check: an integer program per "<5" cell ------------------------------------
 

@@ -74,9 +74,17 @@ class ReportingPeriodForm(forms.Form):
         ("year", _("Fiscal year")),
     ]
     kind = forms.ChoiceField(label=_("Kind of period"), choices=KINDS, widget=forms.RadioSelect)
-    month = forms.ChoiceField(label=_("Month"), required=False)
-    quarter = forms.ChoiceField(label=_("Quarter"), required=False)
-    year = forms.ChoiceField(label=_("Fiscal year"), required=False)
+    month = forms.ChoiceField(
+        label=_("Month"), required=False, help_text=_("Read when the kind is a month.")
+    )
+    quarter = forms.ChoiceField(
+        label=_("Quarter"), required=False, help_text=_("Read when the kind is a quarter.")
+    )
+    year = forms.ChoiceField(
+        label=_("Fiscal year"),
+        required=False,
+        help_text=_("April to March. Read when the kind is a fiscal year."),
+    )
 
     REFUSED = ("start", "end", "site")
 
