@@ -6,9 +6,10 @@ of cells, the same count shown in two tables, one quantity that cannot exceed an
 `protect()` decides which counts to withhold:
 
 - **Primary**: a count from 1 to 4 shows as "<5".
-- **No breakdown of a small total**: the parts of a "<5" total are not shown at all (they read
-  "withheld", zeros included, and so on down through their own parts). Shown as "<5" each,
-  three non-zero parts would tell that their total is at least 3.
+- **No breakdown of a small total**: the parts of a "<5" total split among two or more
+  non-zero counts are not shown at all (they read "withheld", zeros included, and so on down
+  through their own parts). Shown as "<5" each, three non-zero parts would tell that their
+  total is at least 3.
 - **Secondary** (complementary): further counts are withheld, shown as "*", until every "<5"
   cell can still be any of 1, 2, 3 or 4 given *all* published numbers and relations at once.
   This is checked, not hoped for: for each "<5" cell an integer program (scipy's HiGHS) asks
@@ -184,18 +185,23 @@ class Publication:
         return self.cells
 
     def _below(self, small: set[Key]) -> set[Key]:
-        """Every count under a small total, and under those, all the way down."""
+        """Every count under a small total split among two or more non-zero counts, and
+        under those, all the way down. (With one, the part is the total: nothing to hide.)"""
         blank: set[Key] = set()
         queue = list(small)
         while queue:
             total = queue.pop()
             for t, parts in self.sums:
-                if t == total:
-                    for part in parts:
-                        if part not in blank:
-                            blank.add(part)
-                            queue.append(part)
-        return blank & self.shown
+                if t != total:
+                    continue
+                shown = [p for p in parts if p in self.shown]
+                if sum(1 for p in shown if self.values[p]) < 2:
+                    continue
+                for part in shown:
+                    if part not in blank:
+                        blank.add(part)
+                        queue.append(part)
+        return blank
 
     def __getitem__(self, key: Key) -> Cell:
         assert self.cells is not None, "protect() first"

@@ -147,9 +147,12 @@ def test_the_steering_committee_sees_small_cells_suppressed(cast, data):
     assert h["Accepted"] == "withheld"  # 75% of 12 would give 9
     assert "factors" not in [t.key for t in m.tables]
     months = {r["month"].strftime("%Y-%m"): r for r in m.months}
-    # March's 4 presented are not broken down into accepted and rejected.
+    # March's 4 presented were all accepted: one part, the same "<5" as its total.
     assert months["2026-03"]["presented"].display == "<5"
-    assert months["2026-03"]["accepted"].display == "withheld"
+    assert months["2026-03"]["accepted"].display == "<5"
+    # February's 8 concluded 1 and March's 2, of 4 (one more in May): the total is "<5",
+    # and three "<5" months would say it is at least 3, so they are not shown.
+    assert months["2026-02"]["concluded"].display == "withheld"
     assert all(v != "<5" for label, v in h.items() if label != "Situations presented")
 
 
