@@ -13,4 +13,5 @@ RUN SECRET_KEY=build-only EMAIL_HOST=build-only FIELD_ENCRYPTION_KEYS=YnVpbGQtb2
 
 USER focus
 EXPOSE 8000
-CMD ["gunicorn", "focus.wsgi", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]
+# gunicorn.conf.py: reset and invitation tokens are redacted from the access and error logs.
+CMD ["gunicorn", "focus.wsgi", "--config", "gunicorn.conf.py", "--bind", "0.0.0.0:8000", "--workers", "3", "--access-logfile", "-"]

@@ -2,15 +2,17 @@ from django.contrib import admin
 from django.contrib.auth.admin import UserAdmin as BaseUserAdmin
 from django.utils.translation import gettext_lazy as _
 
+from access import policy
+
 from .models import Agency, Membership, Site, User
 
 
 class AdministratorOnly:
-    """People, agencies and sites belong to administrators; model-wide perms are never granted."""
+    """People, agencies and sites belong to administrators (the policy's "administer");
+    model-wide permissions are never granted."""
 
     def _allowed(self, request) -> bool:
-        user = request.user
-        return user.is_active and (user.is_superuser or user.role == User.Role.ADMIN)
+        return policy.allows(request.user, "administer")
 
     def has_module_permission(self, request) -> bool:
         return self._allowed(request)
@@ -48,14 +50,32 @@ class MembershipInline(AdministratorOnly, admin.TabularInline):
 
 @admin.register(User)
 class UserAdmin(AdministratorOnly, BaseUserAdmin):
-    list_display = ["username", "first_name", "last_name", "email", "agency", "role", "is_active"]
-    list_filter = ["role", "agency__sector", "is_active", "memberships__site"]
+    list_display = ["username", "first_name", "last_name", "email", "agency", "is_active"]
+    list_filter = [
+        "is_steering",
+        "is_administrator",
+        "is_privacy_officer",
+        "agency__sector",
+        "is_active",
+        "memberships__site",
+    ]
     search_fields = ["username", "first_name", "last_name", "email"]
     inlines = [MembershipInline]
     fieldsets = [
         (None, {"fields": ["username", "password"]}),
         (_("Person"), {"fields": ["first_name", "last_name", "email"]}),
-        (_("Role"), {"fields": ["agency", "role", "is_active"]}),
+        (
+            _("Role"),
+            {
+                "fields": [
+                    "agency",
+                    "is_steering",
+                    "is_administrator",
+                    "is_privacy_officer",
+                    "is_active",
+                ]
+            },
+        ),
         (_("Dates"), {"fields": ["last_login", "date_joined"]}),
     ]
     add_fieldsets = [
@@ -63,7 +83,7 @@ class UserAdmin(AdministratorOnly, BaseUserAdmin):
             None,
             {
                 "classes": ["wide"],
-                "fields": ["username", "email", "agency", "role", "password1", "password2"],
+                "fields": ["username", "email", "agency", "password1", "password2"],
             },
         )
     ]

@@ -14,7 +14,17 @@ class PersonForm(forms.ModelForm):
 
     class Meta:
         model = User
-        fields = ["first_name", "last_name", "username", "email", "agency", "role", "is_active"]
+        fields = [
+            "first_name",
+            "last_name",
+            "username",
+            "email",
+            "agency",
+            "is_steering",
+            "is_administrator",
+            "is_privacy_officer",
+            "is_active",
+        ]
         field_classes = {"agency": BoundedModelChoiceField}
 
     def __init__(self, *args, **kwargs):
@@ -68,9 +78,10 @@ def seat_initial(person: User) -> list[dict]:
 
 def check_seats_fit_role(form: PersonForm, formset: BaseSeatFormSet) -> bool:
     """Only agency members sit at tables; say so on the form instead of dropping seats."""
-    if form.cleaned_data.get("role") != User.Role.MEMBER and formset.seats():
+    if form.cleaned_data.get("agency") is None and formset.seats():
         form.add_error(
-            "role", _("Only agency members sit at a site. Remove the seats or change the role.")
+            "agency",
+            _("Only agency members sit at a site. Remove the seats or choose an agency."),
         )
         return False
     return True

@@ -4,15 +4,18 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
-from django.contrib.auth.models import AbstractUser, Group
+from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models, transaction
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.functional import cached_property
 from django.utils.text import slugify
 from django.utils.translation import gettext_lazy as _
 
+from access.gates import Gate, RestrictedQuerySet
+from access.policy import Kind, State, Who
 from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 
@@ -72,12 +75,31 @@ class Weekday(models.IntegerChoices):
     SUNDAY = 6, _("Sunday")
 
 
-class SiteQuerySet(models.QuerySet):
-    def for_user(self, user) -> SiteQuerySet:
-        """Sites the person sits at. Steering and administrators sit at none."""
-        if not user.is_authenticated:
-            return self.none()
-        return self.filter(memberships__user=user, active=True)
+def _seat_sites(user, *roles: str) -> list[int]:
+    """The sites where the person holds a seat (of one of `roles`, when given)."""
+    if user.agency_id is None:
+        return []
+    return [site for site, role, _active in user.seats if not roles or role in roles]
+
+
+class SiteGate(Gate):
+    kind = Kind.SITE
+
+    def term(self, user, who):
+        if who == Who.SEATED:
+            sites = _seat_sites(user)
+        elif who in (Who.CHAIR, Who.CO_CHAIR):
+            sites = _seat_sites(user, who)
+        else:
+            return super().term(user, who)
+        return Q(pk__in=sites) if sites else None
+
+    def state(self, state):
+        return {State.ACTIVE: Q(active=True), State.INACTIVE: Q(active=False)}[state]
+
+
+class SiteQuerySet(RestrictedQuerySet):
+    gate = SiteGate()
 
 
 class Site(models.Model):
@@ -148,13 +170,31 @@ class Site(models.Model):
         return start
 
 
-class User(AbstractUser, VersionedModel):
-    """A person. Members belong to one agency and sit at sites; steering and admins are roles."""
+class PersonGate(Gate):
+    """People as the targets of what administrators do (the policy's PERSON rules)."""
 
-    class Role(models.TextChoices):
-        MEMBER = "member", _("Agency member")
-        STEERING = "steering", _("Steering committee")
-        ADMIN = "admin", _("Administrator / privacy officer")
+    kind = Kind.PERSON
+
+    def state(self, state):
+        return {
+            State.IS_SUPERUSER: Q(is_superuser=True),
+            State.IS_ADMINISTRATOR: Q(is_superuser=False, is_administrator=True),
+            State.IS_OTHER: Q(is_superuser=False, is_administrator=False),
+        }[state]
+
+
+class PersonQuerySet(RestrictedQuerySet):
+    gate = PersonGate()
+
+
+class PersonManager(UserManager.from_queryset(PersonQuerySet)):
+    pass
+
+
+class User(AbstractUser, VersionedModel):
+    """A person. Members belong to one agency and sit at sites. Steering members,
+    administrators and privacy officers belong to no agency and see no case content; an
+    administrator may also be a privacy officer."""
 
     email = models.EmailField(_("email address"), unique=True)
     agency = models.ForeignKey(
@@ -165,7 +205,23 @@ class User(AbstractUser, VersionedModel):
         blank=True,
         related_name="people",
     )
-    role = models.CharField(_("role"), max_length=20, choices=Role.choices, default=Role.MEMBER)
+    is_steering = models.BooleanField(
+        _("steering committee"),
+        default=False,
+        help_text=_("Sees every site in aggregate, small counts suppressed; no individual record."),
+    )
+    is_administrator = models.BooleanField(
+        _("administrator"),
+        default=False,
+        help_text=_("Manages people, agencies, sites and lists; sees no case content."),
+    )
+    is_privacy_officer = models.BooleanField(
+        _("privacy officer"),
+        default=False,
+        help_text=_("Reviews the audit trail and the grants; sees no case content."),
+    )
+
+    objects = PersonManager()
 
     REQUIRED_FIELDS = ["email"]
 
@@ -178,12 +234,23 @@ class User(AbstractUser, VersionedModel):
         return self.get_full_name() or self.username
 
     @property
-    def is_steering(self) -> bool:
-        return self.role == self.Role.STEERING
+    def holds_role(self) -> bool:
+        return self.is_steering or self.is_administrator or self.is_privacy_officer
 
     @property
-    def is_administrator(self) -> bool:
-        return self.role == self.Role.ADMIN
+    def roles_display(self) -> str:
+        labels = [
+            label
+            for held, label in (
+                (self.agency_id is not None, _("Agency member")),
+                (self.is_steering, _("Steering committee")),
+                (self.is_administrator, _("Administrator")),
+                (self.is_privacy_officer, _("Privacy officer")),
+                (self.is_superuser, _("Superuser")),
+            )
+            if held
+        ]
+        return ", ".join(str(label) for label in labels) or "—"
 
     @cached_property
     def seats(self) -> tuple[tuple[int, str, bool], ...]:
@@ -202,14 +269,25 @@ class User(AbstractUser, VersionedModel):
 
     def clean(self) -> None:
         super().clean()
-        if self.role == self.Role.MEMBER and self.agency_id is None:
-            raise ValidationError({"agency": _("An agency member must belong to an agency.")})
+        if self.agency_id is not None and self.holds_role:
+            raise ValidationError(
+                {
+                    "agency": _(
+                        "An agency member cannot also be on the steering committee, an "
+                        "administrator or a privacy officer: those roles see no case content."
+                    )
+                }
+            )
+        if self.agency_id is None and not self.holds_role and not self.is_superuser:
+            raise ValidationError(
+                {"agency": _("Choose the person's agency, or give them a role below.")}
+            )
         if self.email:
             self.email = self.email.strip().lower()
 
     def save(self, *args, **kwargs) -> None:
         # Administrators use the Django admin; nobody else does, whatever was ticked.
-        self.is_staff = self.role == self.Role.ADMIN or self.is_superuser
+        self.is_staff = self.is_administrator or self.is_superuser
         with transaction.atomic():
             super().save(*args, **kwargs)
             self._sync_agency_group()
@@ -265,5 +343,5 @@ class Membership(ChoiceLabelsMixin, models.Model):
 
     def clean(self) -> None:
         user = getattr(self, "user", None)
-        if user is not None and (user.role != User.Role.MEMBER or user.agency_id is None):
+        if user is not None and user.agency_id is None:
             raise ValidationError(_("Only agency members sit at a site."))

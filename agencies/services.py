@@ -23,7 +23,7 @@ class Seat:
 
 
 def _set_seats(person: User, seats: Iterable[Seat]) -> None:
-    wanted = {seat.site.pk: seat.role for seat in seats} if person.role == User.Role.MEMBER else {}
+    wanted = {seat.site.pk: seat.role for seat in seats} if person.agency_id else {}
     existing = {m.site_id: m for m in person.memberships.all()}
     for site_id, membership in existing.items():
         if site_id not in wanted:

@@ -3,8 +3,11 @@ touched it, per site and month; which ones, only the situations' own pages say."
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from access.gates import Gate, RestrictedQuerySet
+from access.policy import Kind, State, Who
 from agencies.models import Agency, Site
 from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
@@ -15,6 +18,28 @@ class BarrierCategory(ListItem):
     class Meta(ListItem.Meta):
         verbose_name = _("barrier category")
         verbose_name_plural = _("barrier categories")
+
+
+class BarrierGate(Gate):
+    kind = Kind.BARRIER
+
+    def term(self, user, who):
+        if who == Who.SEATED:
+            if not (user.agency_id and user.active_site_ids):
+                return None
+            # A subquery, not a join: a barrier raised at two of the person's sites is one row.
+            raised_here = Barrier.sites.through.objects.filter(site__in=user.active_site_ids)
+            return Q(pk__in=raised_here.values("barrier_id"))
+        return super().term(user, who)
+
+    def state(self, state):
+        if state == State.BARRIER_OPEN:
+            return Q(status__in=Barrier.OPEN_STATUSES)
+        return ~Q(status__in=Barrier.OPEN_STATUSES)
+
+
+class BarrierQuerySet(RestrictedQuerySet):
+    gate = BarrierGate()
 
 
 class Barrier(ChoiceLabelsMixin, VersionedModel):
@@ -57,6 +82,8 @@ class Barrier(ChoiceLabelsMixin, VersionedModel):
     owned_by_steering = models.BooleanField(_("owned by the steering committee"), default=False)
     created_at = models.DateTimeField(auto_now_add=True)
     updated_at = models.DateTimeField(auto_now=True)
+
+    objects = BarrierQuerySet.as_manager()
 
     class Meta:
         ordering = ["-created_at"]

@@ -4,30 +4,14 @@ from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
 from django.db.models.functions import TruncMonth
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Site, User
-from situations.models import TABLE_STATUSES, Situation
+from core.errors import NotFound
+from situations.models import Situation
 
 from .models import Barrier, BarrierAction, BarrierCategory, BarrierLink, BarrierSequence
-
-
-def visible_barriers(user: User):
-    """Steering: every barrier. Members: barriers raised at a site where they sit."""
-    if not (user.is_authenticated and user.is_active):
-        return Barrier.objects.none()
-    if user.is_steering:
-        return Barrier.objects.all()
-    if not user.agency_id:
-        return Barrier.objects.none()
-    return Barrier.objects.filter(sites__in=Site.objects.for_user(user)).distinct()
-
-
-def _require(condition: bool) -> None:
-    if not condition:
-        raise Http404
 
 
 def _next_reference() -> str:
@@ -41,12 +25,13 @@ def _next_reference() -> str:
 
 def _linkable(user: User, situation: Situation) -> Situation:
     found = (
-        Situation.objects.restrict(user)
-        .filter(pk=situation.pk, status__in=TABLE_STATUSES)
+        Situation.objects.restrict(user, "link_barrier")
+        .filter(pk=situation.pk)
         .select_related("site")
         .first()
     )
-    _require(found is not None)
+    if found is None:
+        raise NotFound
     return found
 
 
@@ -58,7 +43,8 @@ def raise_barrier(
     description: str,
     situation: Situation | None = None,
 ) -> Barrier:
-    _require(user.agency_id is not None and Site.objects.for_user(user).filter(pk=site.pk).exists())
+    if not Site.objects.restrict(user, "raise_barrier").filter(pk=site.pk).exists():
+        raise NotFound
     description = description.strip()
     if not description:
         raise ValidationError(_("Describe the barrier."))
@@ -84,7 +70,8 @@ def raise_barrier(
 def link(user: User, situation: Situation, barrier: Barrier) -> bool:
     """Tie a situation to a barrier as evidence. Returns False if it already was."""
     situation = _linkable(user, situation)
-    _require(visible_barriers(user).filter(pk=barrier.pk).exists())
+    if not Barrier.objects.restrict(user, "link").filter(pk=barrier.pk).exists():
+        raise NotFound
     _, created = BarrierLink.objects.get_or_create(
         barrier=barrier, situation=situation, defaults={"linked_by": user}
     )
@@ -92,13 +79,13 @@ def link(user: User, situation: Situation, barrier: Barrier) -> bool:
     return created
 
 
-def _require_steering(user: User) -> None:
-    _require(user.is_authenticated and user.is_steering)
+def _claim(user: User, barrier: Barrier) -> Barrier:
+    return Barrier.objects.claim(user, barrier.pk, "steer")
 
 
 @transaction.atomic
 def record(user: User, barrier: Barrier, text: str, *, decision: bool) -> BarrierAction:
-    _require_steering(user)
+    barrier = _claim(user, barrier)
     text = text.strip()
     if not text:
         raise ValidationError(_("Write the comment or decision."))
@@ -108,7 +95,7 @@ def record(user: User, barrier: Barrier, text: str, *, decision: bool) -> Barrie
 
 @transaction.atomic
 def change_status(user: User, barrier: Barrier, status: str, version: int) -> Barrier:
-    _require_steering(user)
+    barrier = _claim(user, barrier)
     if status not in Barrier.Status.values:
         raise ValidationError(_("Unknown status."))
     barrier.claim_version(version)
@@ -127,7 +114,7 @@ def change_status(user: User, barrier: Barrier, status: str, version: int) -> Ba
 def assign_owner(
     user: User, barrier: Barrier, *, agency: Agency | None, steering: bool, version: int
 ) -> Barrier:
-    _require_steering(user)
+    barrier = _claim(user, barrier)
     if steering == (agency is not None):
         raise ValidationError(_("Choose either an agency or the steering committee."))
     barrier.claim_version(version)

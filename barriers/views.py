@@ -1,20 +1,21 @@
-import csv
 from datetime import date
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import Max
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 
+from access.decorators import requires
 from agencies.models import Site
-from core.access import safe_next
-from core.concurrency import ConcurrentEdit
+from core import exports
+from core.adapter import attempt
 from core.disclosure import Cell, Publication
+from core.errors import NotFound
 from core.forms import posted
+from core.http import safe_next
 from situations.models import Situation
 
 from . import services
@@ -48,7 +49,7 @@ def _evidence(entry: dict | None, suppressed: bool) -> Publication:
 def _counted_sites(user):
     """Whose situations a viewer may count: every site for the steering committee (then
     suppressed), a member's own tables otherwise."""
-    return None if user.is_steering else Site.objects.for_user(user)
+    return None if user.is_steering else Site.objects.restrict(user, "work")
 
 
 def _register_rows(barriers, user):
@@ -67,11 +68,10 @@ def _register_rows(barriers, user):
 
 
 @never_cache
+@requires("barrier_register")
 def register(request: HttpRequest) -> HttpResponse:
     user = request.user
-    barriers = services.visible_barriers(user)
-    if not (user.is_steering or user.agency_id):
-        raise Http404
+    barriers = Barrier.objects.restrict(user)
     status = request.GET.get("status", "")
     if status in Barrier.Status.values:
         barriers = barriers.filter(status=status)
@@ -88,23 +88,18 @@ def register(request: HttpRequest) -> HttpResponse:
             "rows": _register_rows(barriers, user),
             "statuses": Barrier.Status.choices,
             "categories": BarrierCategory.objects.all(),
-            "sites": Site.objects.filter(active=True)
-            if user.is_steering
-            else Site.objects.for_user(user),
+            "sites": Site.objects.restrict(user, "see_schedule"),
             "status": status,
             "site_code": site_code,
             "category": category,
-            "can_raise": bool(user.agency_id),
+            "can_raise": Site.objects.restrict(user, "raise_barrier").exists(),
         },
     )
 
 
 def _barrier(request: HttpRequest, reference: str) -> Barrier:
-    return get_object_or_404(
-        services.visible_barriers(request.user).select_related(
-            "category", "owner_agency", "raised_by_agency"
-        ),
-        reference=reference.upper(),
+    return Barrier.objects.select_related("category", "owner_agency", "raised_by_agency").find(
+        request.user, reference=reference.upper()
     )
 
 
@@ -112,6 +107,7 @@ def _barrier(request: HttpRequest, reference: str) -> Barrier:
 def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
     barrier = _barrier(request, reference)
     user = request.user
+    can = Barrier.objects.abilities(user, barrier.pk)
     steering = user.is_steering
     action = request.POST.get("action") if request.method == "POST" else None
     forms = {
@@ -133,28 +129,13 @@ def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
         ),
     }
     if action is not None:
-        if not steering or action not in forms:
-            raise Http404
+        if not can["steer"] or action not in forms:
+            raise NotFound
         form = forms[action]
-        if form.is_valid():
-            data = form.cleaned_data
-            try:
-                if action == "record":
-                    services.record(user, barrier, data["text"], decision=data["decision"])
-                elif action == "status":
-                    services.change_status(user, barrier, data["status"], data["version"])
-                else:
-                    agency, by_steering = form.chosen_owner()
-                    services.assign_owner(
-                        user, barrier, agency=agency, steering=by_steering, version=data["version"]
-                    )
-            except ConcurrentEdit as exc:
-                form.add_error(None, exc.message)
-            except ValidationError as exc:
-                form.add_error(None, exc)
-            else:
-                messages.success(request, _("Saved."))
-                return redirect(barrier)
+        if form.is_valid() and attempt(
+            request, lambda: _steer(user, barrier, action, form), form=form, success=_("Saved.")
+        ):
+            return redirect(barrier)
     counts = services.evidence([barrier], _counted_sites(user)).get(barrier.pk)
     evidence = _evidence(counts, steering)
     cells = [
@@ -169,57 +150,65 @@ def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
             "total": evidence["total"],
             "cells": cells,
             "actions": barrier.actions.select_related("actor", "actor__agency"),
-            "forms": forms if steering else None,
+            "forms": forms if can["steer"] else None,
         },
     )
+
+
+def _steer(user, barrier, action, form) -> None:
+    data = form.cleaned_data
+    if action == "record":
+        services.record(user, barrier, data["text"], decision=data["decision"])
+    elif action == "status":
+        services.change_status(user, barrier, data["status"], data["version"])
+    else:
+        agency, by_steering = form.chosen_owner()
+        services.assign_owner(
+            user, barrier, agency=agency, steering=by_steering, version=data["version"]
+        )
 
 
 @never_cache
 def barrier_raise(request: HttpRequest) -> HttpResponse:
     user = request.user
-    sites = Site.objects.for_user(user)
-    site = get_object_or_404(sites, code=request.GET.get("site", "").upper()) if sites else None
-    if site is None:
-        raise Http404
+    site = Site.objects.find(user, "raise_barrier", code=request.GET.get("site", "").upper())
     form = RaiseForm(posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            barrier = services.raise_barrier(
+        barrier = attempt(
+            request,
+            lambda: services.raise_barrier(
                 user, site, form.cleaned_data["category"], form.cleaned_data["description"]
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+            ),
+            form=form,
+        )
+        if barrier:
             messages.success(request, _("Barrier %(ref)s raised.") % {"ref": barrier.reference})
             return redirect(barrier)
     return render(request, "barriers/raise.html", {"form": form, "site": site})
+
+
+def _link(user, situation, data) -> Barrier:
+    if data["barrier"]:
+        services.link(user, situation, data["barrier"])
+        return data["barrier"]
+    return services.raise_barrier(
+        user, situation.site, data["category"], data["description"], situation
+    )
 
 
 @never_cache
 def situation_barriers(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Link a situation to a barrier, existing or new."""
     user = request.user
-    situation = get_object_or_404(
-        Situation.objects.restrict(user).select_related("site"),
-        site__code=code.upper(),
-        reference=reference.upper(),
+    situation = Situation.objects.select_related("site").find(
+        user, "link_barrier", site__code=code.upper(), reference=reference.upper()
     )
-    barriers = services.visible_barriers(user)
-    form = LinkForm(posted(request), barriers=barriers)
+    form = LinkForm(posted(request), barriers=Barrier.objects.restrict(user, "link"))
     back = safe_next(request, situation.get_absolute_url())
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            if data["barrier"]:
-                services.link(user, situation, data["barrier"])
-                barrier = data["barrier"]
-            else:
-                barrier = services.raise_barrier(
-                    user, situation.site, data["category"], data["description"], situation
-                )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        barrier = attempt(request, lambda: _link(user, situation, data), form=form)
+        if barrier:
             messages.success(
                 request,
                 _("%(ref)s is now evidence for barrier %(barrier)s.")
@@ -248,13 +237,12 @@ def _quarter(value: str) -> tuple[date, date, str]:
 
 
 @never_cache
+@requires("barrier_report")
 def quarterly_report(request: HttpRequest) -> HttpResponse:
     """Barriers with their evidence, decisions and age; printable and as CSV."""
     user = request.user
-    if not (user.is_steering or user.agency_id):
-        raise Http404
     start, end, label = _quarter(request.GET.get("quarter", ""))
-    barriers = services.visible_barriers(user).filter(created_at__date__lt=end)
+    barriers = Barrier.objects.restrict(user).filter(created_at__date__lt=end)
     rows = _register_rows(barriers, user)
     today = timezone.localdate()
     for row in rows:
@@ -268,9 +256,7 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
         row["age_days"] = (today - timezone.localtime(b.created_at).date()).days
         row["decisions"] = [a for a in b.actions.all() if a.kind == "decision"]
     if request.GET.get("format") == "csv":
-        response = HttpResponse(content_type="text/csv; charset=utf-8")
-        response["Content-Disposition"] = f'attachment; filename="barriers-{label}.csv"'
-        writer = csv.writer(response)
+        response, writer = exports.csv_response(f"barriers-{label}.csv")
         writer.writerow(
             [
                 "reference",

@@ -1,14 +1,10 @@
 """Optimistic locking: an edit names the version it started from; a stale one is refused."""
 
 from django.db import models
-from django.utils.translation import gettext_lazy as _
 
+from .errors import ConcurrentEdit
 
-class ConcurrentEdit(Exception):
-    message = _(
-        "Someone else saved a change while you were editing. Nothing you typed was lost, but "
-        "nothing was saved either: review the current values and save again."
-    )
+__all__ = ["ConcurrentEdit", "VersionedModel"]
 
 
 class VersionedModel(models.Model):

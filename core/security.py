@@ -7,7 +7,6 @@ from django.contrib.auth import logout
 from django.contrib.auth.views import redirect_to_login
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, resolve_url
-from django.urls import reverse
 from django.utils.cache import patch_cache_control
 from django_htmx.http import HttpResponseClientRedirect
 
@@ -23,7 +22,7 @@ def passive(view):
     return view
 
 
-def _to_sign_in(request: HttpRequest, target: str) -> HttpResponse:
+def to_sign_in(request: HttpRequest, target: str) -> HttpResponse:
     if getattr(request, "htmx", False):
         return HttpResponseClientRedirect(target)
     return redirect(target)
@@ -52,48 +51,12 @@ class SessionTimeoutMiddleware:
             if getattr(request, "htmx", False):
                 path = request.htmx.current_url_abs_path or "/"
             target = redirect_to_login(path, resolve_url(settings.LOGIN_URL))["Location"]
-            return _to_sign_in(request, target)
+            return to_sign_in(request, target)
         if not getattr(view_func, "passive_request", False) and (
             LAST_ACTIVITY not in session or now - last > ACTIVITY_RESOLUTION
         ):
             session[LAST_ACTIVITY] = now
         return None
-
-
-def mfa_required(user) -> bool:
-    """Everyone who can see identifying details (agency members) or administer."""
-    return bool(
-        user.is_authenticated and (user.agency_id or user.is_administrator or user.is_superuser)
-    )
-
-
-MFA_EXEMPT_NAMES = {"mfa_setup", "mfa_verify", "logout", "healthz", "readyz"}
-
-
-class MFARequiredMiddleware:
-    """After the password, a second factor: enrol at first sign-in, verify at every sign-in."""
-
-    def __init__(self, get_response):
-        self.get_response = get_response
-
-    def __call__(self, request: HttpRequest) -> HttpResponse:
-        return self.get_response(request)
-
-    def process_view(self, request, view_func, view_args, view_kwargs):
-        user = request.user
-        if not mfa_required(user) or user.is_verified():
-            return None
-        match = request.resolver_match
-        if match is not None and match.url_name in MFA_EXEMPT_NAMES:
-            return None
-        if request.path.startswith(settings.STATIC_URL):
-            return None
-        from django_otp import devices_for_user
-
-        enrolled = any(True for _ in devices_for_user(user, confirmed=True))
-        name = "mfa_verify" if enrolled else "mfa_setup"
-        target = f"{reverse(name)}?next={request.get_full_path()}"
-        return _to_sign_in(request, target)
 
 
 class SecurityHeadersMiddleware:

@@ -1,3 +1,4 @@
+from celery import current_app as celery_app
 from django.conf import settings
 from django.contrib.auth.decorators import login_not_required
 from django.db import connection
@@ -5,10 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
-from focus.celery import app as celery_app
-
 from .models import Heartbeat
-from .tasks import HEARTBEAT
 
 
 @require_GET
@@ -50,13 +48,12 @@ def _check_heartbeat(name: str) -> str | None:
 @login_not_required
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready: database, broker and the beat's heartbeat. Error names only, never URLs."""
+    """Ready: database, broker and the periodic jobs' heartbeats (settings.HEARTBEATS).
+    Error names only, never URLs."""
     checks = {"database": _check_database(), "broker": _check_broker()}
-    from reminders.services import SWEEP_HEARTBEAT
-
     database_ok = checks["database"] is None
-    checks["heartbeat"] = _check_heartbeat(HEARTBEAT) if database_ok else "unknown"
-    checks["clock_sweep"] = _check_heartbeat(SWEEP_HEARTBEAT) if database_ok else "unknown"
+    for check, heartbeat in settings.HEARTBEATS.items():
+        checks[check] = _check_heartbeat(heartbeat) if database_ok else "unknown"
     ok = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ok else "fail",

@@ -1,21 +1,23 @@
 """Aggregates for the steering committee (all sites, small cells suppressed) and for chairs
 (their own sites). No page here lists an individual situation."""
 
-import csv
 import hashlib
 
 from auditlog.models import LogEntry
 from django.core.cache import cache
 from django.db.models import Count, Max
 from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, render
+from django.shortcuts import render
 from django.utils import timezone
 from django.utils.translation import get_language
+from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
-from agencies.models import Membership, Site
+from access.decorators import requires
+from agencies.models import Site
 from barriers.models import Barrier, BarrierLink
 from barriers.services import open_barrier_evidence
+from core import exports
 from situations.models import Situation, SituationRiskFactor, Status
 
 from . import metrics
@@ -23,20 +25,12 @@ from .forms import PeriodForm, ReportingPeriodForm
 
 
 def _scope(user) -> tuple[list[Site], bool]:
-    """The sites the viewer may count, and whether small cells are suppressed for them. The
-    steering committee counts every site, closed ones too, so that closing a site changes no
-    figure already published."""
-    if user.is_steering:
-        return list(Site.objects.all()), True
-    chaired = Site.objects.filter(
-        active=True,
-        memberships__user=user,
-        memberships__role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR],
-    )
-    sites = list(chaired)
-    if not sites:
-        raise Http404
-    return sites, False
+    """The sites the viewer may count, and whether small cells are suppressed for them:
+    exact figures where the policy says so (a chair's own sites), suppressed elsewhere."""
+    exact = list(Site.objects.restrict(user, "count_exactly"))
+    if exact:
+        return exact, False
+    return list(Site.objects.restrict(user, "count")), True
 
 
 def _log_export(user, what: str, site: Site | None = None) -> None:
@@ -124,6 +118,7 @@ def _compute(request):
 
 
 @never_cache
+@requires("dashboard")
 def dashboard(request: HttpRequest) -> HttpResponse:
     form, result, suppressed = _compute(request)
     return render(
@@ -140,6 +135,7 @@ def dashboard(request: HttpRequest) -> HttpResponse:
 
 
 @never_cache
+@requires("dashboard")
 def aggregate_csv(request: HttpRequest) -> HttpResponse:
     form, result, _suppressed = _compute(request)
     if result is None:
@@ -148,7 +144,7 @@ def aggregate_csv(request: HttpRequest) -> HttpResponse:
     response["Content-Disposition"] = (
         f'attachment; filename="focus-aggregates-{result.period_start}-{result.period_end}.csv"'
     )
-    writer = csv.writer(response)
+    writer = exports.csv_writer(response)
     writer.writerow(["section", "label", "value"])
     writer.writerow(["period", "start", result.period_start.isoformat()])
     writer.writerow(["period", "end", result.period_end.isoformat()])
@@ -171,49 +167,47 @@ def aggregate_csv(request: HttpRequest) -> HttpResponse:
     return response
 
 
-# ---- The RTD-shaped export: de-identified rows, for a site's chairs and administrators ----
+# ---- The RTD-shaped export: de-identified rows, for a site's chairs and co-chairs ----
 
+# Machine names as in Ontario's Risk-driven Tracking Database; the headings people read.
+# docs/exports.md lists both and says what each column holds.
 RTD_COLUMNS = [
-    "reference",
-    "site",
-    "status",
-    "date_first_presented",
-    "subject_type",
-    "age_group",
-    "gender",
-    "originating_agency",
-    "originating_sector",
-    "referral_source",
-    "decision",
-    "risk_factors",
-    "protective_factors",
-    "study_flags",
-    "affected_persons",
-    "services_mobilized",
-    "lead_agency",
-    "lead_sector",
-    "assisting_agencies",
-    "consent",
-    "conclusion_reason",
-    "date_concluded",
+    exports.Column("reference", _("Reference")),
+    exports.Column("site", _("Site")),
+    exports.Column("status", _("Status")),
+    exports.Column("date_first_presented", _("Date first presented")),
+    exports.Column("subject_type", _("Subject type")),
+    exports.Column("age_group", _("Age group")),
+    exports.Column("gender", _("Gender")),
+    exports.Column("originating_agency", _("Originating agency")),
+    exports.Column("originating_sector", _("Originating sector")),
+    exports.Column("referral_source", _("Original referral source")),
+    exports.Column("decision", _("Decision")),
+    exports.Column("risk_factors", _("Risk factors")),
+    exports.Column("protective_factors", _("Protective factors")),
+    exports.Column("study_flags", _("Study flags")),
+    exports.Column("affected_persons", _("Affected persons")),
+    exports.Column("services_mobilized", _("Services mobilized")),
+    exports.Column("lead_agency", _("Lead agency")),
+    exports.Column("lead_sector", _("Lead sector")),
+    exports.Column("assisting_agencies", _("Assisting agencies")),
+    exports.Column("consent", _("Consent")),
+    exports.Column("conclusion_reason", _("Conclusion reason")),
+    exports.Column("date_concluded", _("Date concluded")),
 ]
 NA = "N/A"
 
 
 def _export_site(request: HttpRequest, code: str) -> Site:
-    user = request.user
-    site = get_object_or_404(Site, code=code.upper())
-    is_chair = Membership.objects.filter(
-        user=user, site=site, role__in=[Membership.Role.CHAIR, Membership.Role.CO_CHAIR]
-    ).exists()
-    if not (is_chair or user.is_administrator):
-        raise Http404
-    return site
+    """Only the site's chairs and co-chairs, who run its meetings (the policy's export_rows).
+    Administrators read no case content, so they get no row-level export."""
+    return Site.objects.find(request.user, "export_rows", code=code.upper())
 
 
 def rtd_rows(site: Site):
     """One de-identified row per decided situation; rejected rows redacted as the province
-    does. Neither narrative nor identifying detail is ever exported."""
+    does. Neither narrative nor identifying detail is ever exported. Dates are dates and the
+    count of affected persons a number, so the XLSX keeps their types."""
     from django.db.models import Prefetch
 
     situations = (
@@ -240,7 +234,7 @@ def rtd_rows(site: Site):
             s.reference,
             site.code,
             s.status,
-            s.first_presented_on.isoformat() if s.first_presented_on else "",
+            s.first_presented_on,
             s.subject_type,
             s.age_group,
             s.gender,
@@ -258,18 +252,20 @@ def rtd_rows(site: Site):
             NA if rejected else "; ".join(a.name for a in s.assisting_agencies.all()),
             s.consent,
             s.conclusion_reason.name if s.conclusion_reason else "",
-            s.concluded_on.isoformat() if s.concluded_on else "",
+            s.concluded_on,
         ]
+
+
+def _rtd_filename(site: Site, extension: str) -> str:
+    return f"{site.code}-rtd-{timezone.localdate().isoformat()}.{extension}"
 
 
 @never_cache
 def rtd_csv(request: HttpRequest, code: str) -> HttpResponse:
+    """For machines (and the province's database): one header row of RTD column names."""
     site = _export_site(request, code)
-    response = HttpResponse(content_type="text/csv; charset=utf-8")
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{site.code}-rtd-{stamp}.csv"'
-    writer = csv.writer(response)
-    writer.writerow(RTD_COLUMNS)
+    response, writer = exports.csv_response(_rtd_filename(site, "csv"))
+    writer.writerow([column.name for column in RTD_COLUMNS])
     writer.writerows(rtd_rows(site))
     _log_export(request.user, "RTD CSV", site)
     return response
@@ -277,23 +273,13 @@ def rtd_csv(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 def rtd_xlsx(request: HttpRequest, code: str) -> HttpResponse:
-    import io
-
-    from openpyxl import Workbook
-
+    """For people: headings they can read, with the RTD column names in a second row."""
     site = _export_site(request, code)
-    workbook = Workbook(write_only=True)
-    sheet = workbook.create_sheet(site.code)
-    sheet.append(RTD_COLUMNS)
-    for row in rtd_rows(site):
-        sheet.append(row)
-    buffer = io.BytesIO()
-    workbook.save(buffer)
-    response = HttpResponse(
-        buffer.getvalue(),
-        content_type="application/vnd.openxmlformats-officedocument.spreadsheetml.sheet",
+    response = exports.xlsx_response(
+        _rtd_filename(site, "xlsx"),
+        site.code,
+        [[column.label for column in RTD_COLUMNS], [column.name for column in RTD_COLUMNS]],
+        rtd_rows(site),
     )
-    stamp = timezone.localdate().isoformat()
-    response["Content-Disposition"] = f'attachment; filename="{site.code}-rtd-{stamp}.xlsx"'
     _log_export(request.user, "RTD XLSX", site)
     return response

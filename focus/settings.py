@@ -4,6 +4,7 @@ With nothing set and DEBUG=1 the app runs on an embedded default: a SQLite file 
 filesystem Celery broker under var/, so a newcomer needs no server.
 """
 
+import ipaddress
 import os
 from datetime import timedelta
 from pathlib import Path
@@ -11,6 +12,7 @@ from pathlib import Path
 import dj_database_url
 from celery.schedules import crontab
 from csp.constants import NONCE as CSP_NONCE
+from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
 
 BASE_DIR = Path(__file__).resolve().parent.parent
@@ -77,12 +79,16 @@ INSTALLED_APPS = [
     "guardian",
     "auditlog",
     "core",
+    "access",
     "agencies",
     "situations",
     "reminders",
     "meetings",
     "dashboard",
     "barriers",
+    "privacy",
+    "demo",
+    "bench",
 ]
 
 MIDDLEWARE = [
@@ -100,10 +106,12 @@ MIDDLEWARE = [
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxLoginRedirectMiddleware",
     "core.security.SessionTimeoutMiddleware",
-    "core.security.MFARequiredMiddleware",
+    "access.middleware.MFARequiredMiddleware",
+    "core.adapter.DomainErrorMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "auditlog.middleware.AuditlogMiddleware",
+    # django-auditlog's, with the client address TRUSTED_PROXIES vouches for.
+    "core.client_address.AuditlogMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -125,7 +133,8 @@ TEMPLATES = [
                 "django.contrib.auth.context_processors.auth",
                 "django.contrib.messages.context_processors.messages",
                 "django.template.context_processors.i18n",
-                "core.context_processors.navigation",
+                "focus.navigation.navigation",
+                "reminders.context_processors.reminders",
             ],
         },
     },
@@ -192,6 +201,8 @@ AXES_LOCKOUT_PARAMETERS = [["username", "ip_address"]]
 AXES_RESET_ON_SUCCESS = True
 AXES_LOCKOUT_TEMPLATE = "registration/locked_out.html"
 AXES_VERBOSE = False
+# The address of the lockout pair is the one TRUSTED_PROXIES vouches for, never a header alone.
+AXES_CLIENT_IP_CALLABLE = "core.client_address.client_address"
 
 # MFA (django-otp): TOTP for everyone who can see identifying details or administer.
 OTP_TOTP_ISSUER = "FOCUS situation tables"
@@ -300,10 +311,29 @@ CELERY_BEAT_SCHEDULE["sweep-clocks"] = {
     "task": "reminders.tasks.sweep_clocks",
     "schedule": crontab(),
 }
+# Each site's next meeting exists and its agenda is up to date, so no page writes on a GET.
+CELERY_BEAT_SCHEDULE["schedule-meetings"] = {
+    "task": "meetings.tasks.schedule_meetings",
+    "schedule": crontab(minute="*/10"),
+}
+# The periodic jobs /readyz watches: the name it reports -> the heartbeat the job writes.
+HEARTBEATS = {"heartbeat": "beat", "clock_sweep": "sweep"}
 # /readyz and the staff banner call the beat stale past this age.
 HEARTBEAT_MAX_AGE = timedelta(seconds=env_int("HEARTBEAT_MAX_AGE_SECONDS", 300))
 
 AUDITLOG_MASK_CALLABLE = "core.audit.redact"
+
+# --- Client addresses -----------------------------------------------------------------------
+# The proxies in front of the application (addresses or CIDR ranges). X-Forwarded-For is read
+# only from a connection that comes from one of them (core/client_address.py); with none, the
+# audit trail and the lockout use the connecting address and ignore the header. A bad entry
+# stops every process at start, rather than silently trusting nothing or too much.
+try:
+    TRUSTED_PROXIES = [
+        str(ipaddress.ip_network(entry, strict=False)) for entry in env_list("TRUSTED_PROXIES")
+    ]
+except ValueError as exc:
+    raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
@@ -320,14 +350,42 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # --- Logging --------------------------------------------------------------------------------
+# Every handler redacts reset and invitation tokens from request paths (core/logs.py).
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "formatters": {"plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"}},
-    "handlers": {"console": {"class": "logging.StreamHandler", "formatter": "plain"}},
+    "filters": {"redact_tokens": {"()": "core.logs.RedactTokens"}},
+    "formatters": {
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        # runserver's request lines, as Django writes them by default.
+        "django.server": {
+            "()": "django.utils.log.ServerFormatter",
+            "format": "[{server_time}] {message}",
+            "style": "{",
+        },
+    },
+    "handlers": {
+        "console": {
+            "class": "logging.StreamHandler",
+            "formatter": "plain",
+            "filters": ["redact_tokens"],
+        },
+        "django.server": {
+            "class": "logging.StreamHandler",
+            "formatter": "django.server",
+            "filters": ["redact_tokens"],
+        },
+    },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
     "loggers": {
+        # Django's defaults give this logger two handlers without the filter: a console one
+        # (in DEBUG) and mail to ADMINS, whose error reports carry the whole request. Its
+        # records go to the root's handler instead.
+        "django": {"handlers": [], "level": env("LOG_LEVEL", "INFO")},
         # Request bodies never reach logs; the default 4xx lines carry only the path.
         "django.request": {"level": "WARNING"},
+        # Django's default gives runserver's request log a handler of its own, without the
+        # filter: replaced by one with it.
+        "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
     },
 }

@@ -3,8 +3,8 @@ from django.contrib.auth import views as auth_views
 from django.urls import include, path
 from django.views.generic import RedirectView
 
+from access import mfa
 from agencies.forms import InvitedPasswordResetForm
-from core import mfa
 from core import views as core_views
 
 urlpatterns = [
@@ -27,6 +27,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("dashboard.urls")),
     path("", include("barriers.urls")),
+    path("", include("privacy.urls")),
 ]
 
 admin.site.site_header = "FOCUS situation tables"

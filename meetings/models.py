@@ -2,13 +2,57 @@
 
 from django.conf import settings
 from django.db import models
+from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from access.gates import Gate, RestrictedQuerySet
+from access.policy import Kind, Who
 from agencies.models import Site
 from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 from situations.models import Situation
+
+
+def _sites(user, who) -> list[int]:
+    """Active sites where the person holds `who` (any seat, or a chair's)."""
+    return [
+        site for site, seat, active in user.seats if active and (who == Who.SEATED or seat == who)
+    ]
+
+
+class MeetingGate(Gate):
+    kind = Kind.MEETING
+    wrong_state = _("The meeting is not in a state that allows this. Reload the page.")
+    site_field = "site"
+
+    def term(self, user, who):
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            sites = _sites(user, who)
+            return Q(**{f"{self.site_field}__in": sites}) if sites else None
+        return super().term(user, who)
+
+    def state(self, state):
+        prefix = "" if self.site_field == "site" else "meeting__"
+        return Q(**{f"{prefix}status": str(state)})
+
+
+class AgendaItemGate(MeetingGate):
+    kind = Kind.AGENDA_ITEM
+    site_field = "meeting__site"
+
+    def term(self, user, who):
+        if who == Who.SEES_SITUATION:
+            return Q(situation__in=Situation.objects.restrict(user, "view"))
+        return super().term(user, who)
+
+
+class MeetingQuerySet(RestrictedQuerySet):
+    gate = MeetingGate()
+
+
+class AgendaItemQuerySet(RestrictedQuerySet):
+    gate = AgendaItemGate()
 
 
 class Meeting(ChoiceLabelsMixin, models.Model):
@@ -38,6 +82,8 @@ class Meeting(ChoiceLabelsMixin, models.Model):
     )
     # Bumped by every change anyone at the meeting should see: the followers' cheap poll.
     revision = models.PositiveBigIntegerField(default=0)
+
+    objects = MeetingQuerySet.as_manager()
 
     class Meta:
         ordering = ["-starts_at"]
@@ -106,6 +152,8 @@ class AgendaItem(ChoiceLabelsMixin, VersionedModel):
     decided_by = models.ForeignKey(
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
     )
+
+    objects = AgendaItemQuerySet.as_manager()
 
     class Meta:
         ordering = ["position", "pk"]

@@ -1,6 +1,8 @@
 """The meeting's workflows. Decisions go through the situation services (which check the
 situation's state and grants); these functions add the agenda, the versions that stop two
-chairs overwriting each other, and the revision that followers poll."""
+chairs overwriting each other, and the revision that followers poll. Each claims its meeting
+or item through the policy's gate (access/gates.py) and is one transaction: a decision, the
+agenda moving on to the next item and the revision bump commit together or not at all."""
 
 from __future__ import annotations
 
@@ -10,28 +12,30 @@ from datetime import datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Membership, Site, User
+from core.errors import WrongState
 from situations import services as situations
 from situations.models import ConclusionReason, Situation, Status
 
 from .models import AgendaItem, Attendance, Meeting
 
 NEW_BASE = 1_000_000  # new situations come after every returning one
+ALREADY_DECIDED = _("This item was already decided.")
 
 
-class MeetingError(Exception):
-    def __init__(self, message):
-        self.message = message
-        super().__init__(message)
+def _claim(user: User, meeting: Meeting, action: str) -> Meeting:
+    return Meeting.objects.select_related("site").claim(user, meeting.pk, action)
 
 
-def _require_chair(user: User, site: Site) -> None:
-    if not situations.chairs_site(user, site):
-        raise Http404
+def _claim_item(user: User, item: AgendaItem, action: str) -> tuple[Meeting, AgendaItem]:
+    """The item and its meeting, both locked, if the policy lets the person act on it now."""
+    meeting = _claim(user, item.meeting, "prepare" if action == "arrange" else "run")
+    item = AgendaItem.objects.select_related("situation").claim(user, item.pk, action)
+    item.meeting = meeting
+    return meeting, item
 
 
 def ensure_next_meeting(site: Site, after: datetime | None = None) -> Meeting:
@@ -80,9 +84,12 @@ def _agenda_order(situation: Situation, now: datetime) -> tuple:
 
 
 @transaction.atomic
-def sync_agenda(meeting: Meeting, now: datetime | None = None) -> int:
+def sync_agenda(
+    meeting: Meeting, now: datetime | None = None, only: Situation | None = None
+) -> int:
     """Put every open (returning) and submitted (new) situation of the site on the agenda:
-    returning first, overdue clocks first; then new ones in the order they were submitted."""
+    returning first, overdue clocks first; then new ones in the order they were submitted.
+    `only`: just that situation, if it belongs there."""
     now = now or timezone.now()
     present = set(meeting.items.values_list("situation_id", flat=True))
     # A situation deferred to a later meeting is not pulled back onto this one.
@@ -94,6 +101,8 @@ def sync_agenda(meeting: Meeting, now: datetime | None = None) -> int:
         .exclude(pk__in=present)
         .exclude(pk__in=later)
     )
+    if only is not None:
+        candidates = candidates.filter(pk=only.pk)
     returning = sorted(
         (s for s in candidates if s.status == Status.OPEN), key=lambda s: _agenda_order(s, now)
     )
@@ -132,17 +141,9 @@ def sync_agenda(meeting: Meeting, now: datetime | None = None) -> int:
     return len(rows)
 
 
-def _lock_meeting(meeting: Meeting, *allowed: str) -> Meeting:
-    locked = Meeting.objects.select_for_update().select_related("site").get(pk=meeting.pk)
-    if locked.status not in allowed:
-        raise MeetingError(_("The meeting is not in a state that allows this. Reload the page."))
-    return locked
-
-
 @transaction.atomic
 def start(user: User, meeting: Meeting) -> Meeting:
-    _require_chair(user, meeting.site)
-    meeting = _lock_meeting(meeting, Meeting.Status.SCHEDULED)
+    meeting = _claim(user, meeting, "start")
     meeting.status = Meeting.Status.IN_PROGRESS
     meeting.started_at = timezone.now()
     meeting.chair = user
@@ -163,10 +164,19 @@ def _make_current(meeting: Meeting, item: AgendaItem) -> None:
     meeting.save(update_fields=["current_item"])
 
 
+def _move_on(meeting: Meeting, item: AgendaItem) -> None:
+    """After a decision on the current item, the next undecided one, as a chair would."""
+    if meeting.status != Meeting.Status.IN_PROGRESS or meeting.current_item_id != item.pk:
+        return
+    pending = meeting.items.filter(outcome=AgendaItem.Outcome.PENDING)
+    following = pending.filter(position__gt=item.position).first() or pending.first()
+    if following is not None:
+        _make_current(meeting, following)
+
+
 @transaction.atomic
 def set_current(user: User, item: AgendaItem) -> None:
-    _require_chair(user, item.meeting.site)
-    meeting = _lock_meeting(item.meeting, Meeting.Status.IN_PROGRESS)
+    meeting, item = _claim_item(user, item, "decide")
     _make_current(meeting, item)
     meeting.bump()
 
@@ -174,8 +184,7 @@ def set_current(user: User, item: AgendaItem) -> None:
 @transaction.atomic
 def move(user: User, item: AgendaItem, direction: int) -> None:
     """Swap an item with its neighbour (up: -1, down: +1), within its group."""
-    _require_chair(user, item.meeting.site)
-    meeting = _lock_meeting(item.meeting, Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS)
+    meeting, item = _claim_item(user, item, "arrange")
     siblings = list(meeting.items.filter(kind=item.kind).order_by("position", "pk"))
     index = next(i for i, s in enumerate(siblings) if s.pk == item.pk)
     other = index + direction
@@ -191,12 +200,11 @@ def move(user: User, item: AgendaItem, direction: int) -> None:
 
 @transaction.atomic
 def defer(user: User, item: AgendaItem, version: int) -> Meeting:
-    """Move the item to the next meeting."""
-    _require_chair(user, item.meeting.site)
-    meeting = _lock_meeting(item.meeting, Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS)
+    """Move the item to the next meeting, and the meeting on to its next item."""
+    meeting, item = _claim_item(user, item, "arrange")
     item.claim_version(version)
     if not item.is_open:
-        raise MeetingError(_("This item was already decided."))
+        raise WrongState(ALREADY_DECIDED)
     item.outcome = AgendaItem.Outcome.DEFERRED
     item.decided_at, item.decided_by = timezone.now(), user
     item.save()
@@ -210,15 +218,17 @@ def defer(user: User, item: AgendaItem, version: int) -> Meeting:
             "position": (last or (0 if item.kind == AgendaItem.Kind.RETURNING else NEW_BASE)) + 1,
         },
     )
+    _move_on(meeting, item)
     meeting.bump()
     return following
 
 
-def _decided(item: AgendaItem, user: User, outcome: str) -> None:
+def _decided(meeting: Meeting, item: AgendaItem, user: User, outcome: str) -> None:
     item.outcome = outcome
     item.decided_at, item.decided_by = timezone.now(), user
     item.save()
-    item.meeting.bump()
+    _move_on(meeting, item)
+    meeting.bump()
 
 
 @dataclass
@@ -238,11 +248,10 @@ def decide_new(
     rejection_reason: str = "",
 ) -> None:
     """The table's AER decision on a new situation."""
-    _require_chair(user, item.meeting.site)
-    _lock_meeting(item.meeting, Meeting.Status.IN_PROGRESS)
+    meeting, item = _claim_item(user, item, "decide")
     item.claim_version(version)
     if item.kind != AgendaItem.Kind.NEW or not item.is_open:
-        raise MeetingError(_("This item was already decided."))
+        raise WrongState(ALREADY_DECIDED)
     if acceptance is not None:
         situations.accept(
             user,
@@ -251,12 +260,12 @@ def decide_new(
             acceptance.consent,
             acceptance.consent_reason,
         )
-        _decided(item, user, AgendaItem.Outcome.ACCEPTED)
+        _decided(meeting, item, user, AgendaItem.Outcome.ACCEPTED)
     else:
         if not rejection_reason:
             raise ValidationError(_("Give the reason for rejecting."))
         situations.reject(user, item.situation, rejection_reason)
-        _decided(item, user, AgendaItem.Outcome.REJECTED)
+        _decided(meeting, item, user, AgendaItem.Outcome.REJECTED)
 
 
 @transaction.atomic
@@ -269,24 +278,22 @@ def record_returning(
     conclusion: ConclusionReason | None = None,
 ) -> None:
     """The lead agency's report at the table: keep the situation open, or conclude it."""
-    _require_chair(user, item.meeting.site)
-    _lock_meeting(item.meeting, Meeting.Status.IN_PROGRESS)
+    meeting, item = _claim_item(user, item, "decide")
     item.claim_version(version)
     if item.kind != AgendaItem.Kind.RETURNING or not item.is_open:
-        raise MeetingError(_("This item was already decided."))
+        raise WrongState(ALREADY_DECIDED)
     if update_text.strip():
         situations.add_update(user, item.situation, update_text)
     if conclusion is not None:
         situations.conclude(user, item.situation, conclusion)
-        _decided(item, user, AgendaItem.Outcome.CONCLUDED)
+        _decided(meeting, item, user, AgendaItem.Outcome.CONCLUDED)
     else:
-        _decided(item, user, AgendaItem.Outcome.KEPT_OPEN)
+        _decided(meeting, item, user, AgendaItem.Outcome.KEPT_OPEN)
 
 
 @transaction.atomic
 def record_attendance(user: User, meeting: Meeting, present: set[int], apologies: set[int]) -> None:
-    _require_chair(user, meeting.site)
-    meeting = _lock_meeting(meeting, Meeting.Status.SCHEDULED, Meeting.Status.IN_PROGRESS)
+    meeting = _claim(user, meeting, "prepare")
     seats = set(Membership.objects.filter(site=meeting.site).values_list("user_id", flat=True))
     if not (present | apologies) <= seats or present & apologies:
         raise ValidationError(_("Attendance lists only people who sit at this table, once."))
@@ -302,14 +309,51 @@ def record_attendance(user: User, meeting: Meeting, present: set[int], apologies
 
 
 @transaction.atomic
+def refresh_agenda(user: User, meeting: Meeting) -> int:
+    """The chair's "bring the agenda up to date"."""
+    return sync_agenda(_claim(user, meeting, "prepare"))
+
+
+@transaction.atomic
 def close(user: User, meeting: Meeting) -> Meeting:
-    """End the meeting; schedule the next. Items not reached come back next time."""
-    _require_chair(user, meeting.site)
-    meeting = _lock_meeting(meeting, Meeting.Status.IN_PROGRESS)
+    """End the meeting; schedule the next, with what comes back to it."""
+    meeting = _claim(user, meeting, "close")
     meeting.status = Meeting.Status.CLOSED
     meeting.closed_at = timezone.now()
     meeting.current_item = None
     meeting.save()
     meeting.bump()
-    meeting_after(meeting)
+    sync_agenda(meeting_after(meeting))
     return meeting
+
+
+# ---- Keeping the next agenda in step with the situations ------------------------------------
+
+
+def follow_situation(situation: Situation, event: str) -> None:
+    """Keep upcoming agendas in step with a situation's lifecycle (inside the situation
+    service's transaction). A submitted situation goes on its site's next agenda at once. One
+    decided or taken back outside the meeting it waited for no longer waits there as it was:
+    an accepted one returns, as a returning item in clock order, at the next sync (the meeting's
+    start, the previous meeting's close, or the scheduler)."""
+    if event == "submitted":
+        sync_agenda(ensure_next_meeting(situation.site), only=situation)
+        return
+    waiting = AgendaItem.objects.filter(
+        situation=situation,
+        outcome=AgendaItem.Outcome.PENDING,
+        meeting__status=Meeting.Status.SCHEDULED,
+    )
+    for meeting_id in set(waiting.values_list("meeting_id", flat=True)):
+        Meeting(pk=meeting_id).bump()
+    waiting.delete()
+
+
+def schedule_all(now: datetime | None = None) -> int:
+    """Each active site's next meeting exists and its agenda is up to date (the beat's
+    catch-up, so no page has to write when it is read)."""
+    added = 0
+    for site in Site.objects.filter(active=True):
+        with transaction.atomic():
+            added += sync_agenda(ensure_next_meeting(site, now), now)
+    return added

@@ -2,22 +2,20 @@ import io
 from datetime import date, timedelta
 
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.db.models import OuterRef, Prefetch, Subquery
-from django.http import Http404, HttpRequest, HttpResponse
-from django.shortcuts import get_object_or_404, redirect, render
+from django.http import HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from agencies.models import Membership
-from core.access import member_site
-from core.concurrency import ConcurrentEdit
+from agencies.models import Membership, Site
+from core.adapter import FAILED, attempt
+from core.errors import NotFound
 from core.forms import posted
 from core.security import passive
-from situations import services as situation_services
 from situations.audit import log_access
 from situations.clock import clock_for
 from situations.models import AffectedPerson, Situation, SituationUpdate
@@ -27,32 +25,33 @@ from .forms import AcceptItemForm, RejectItemForm, ReturningItemForm
 from .models import AgendaItem, Attendance, Meeting
 
 
-def _meeting(request: HttpRequest, code: str, key: str) -> Meeting:
-    site = member_site(request, code)
+def _meeting(request: HttpRequest, code: str, key: str, action: str = "view", can=False) -> Meeting:
+    """A meeting of a site the person sits at, if they may do `action` on it (in some state:
+    the service says when the state no longer allows it)."""
     try:
         held_on = date.fromisoformat(key)
     except ValueError:
-        raise Http404 from None
-    return get_object_or_404(
-        Meeting.objects.select_related("site", "chair"), site=site, held_on=held_on
+        raise NotFound from None
+    return Meeting.objects.select_related("site", "chair").find(
+        request.user, action, any_state=True, can=can, site__code=code.upper(), held_on=held_on
     )
 
 
-def _item(request: HttpRequest, meeting: Meeting, reference: str) -> AgendaItem:
-    visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
-    return get_object_or_404(
-        AgendaItem.objects.select_related("meeting__site", "situation"),
+def _item(request: HttpRequest, meeting: Meeting, reference: str, action: str) -> AgendaItem:
+    return AgendaItem.objects.select_related("meeting__site", "situation").find(
+        request.user,
+        action,
+        any_state=True,
         meeting=meeting,
         situation__reference=reference.upper(),
-        situation__in=visible,
     )
 
 
 def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
     """Items the viewer may see, each with its clock and last update."""
-    visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
     items = list(
-        meeting.items.filter(situation__in=visible)
+        AgendaItem.objects.restrict(request.user)
+        .filter(meeting=meeting)
         .select_related(
             "situation__site", "situation__lead_agency", "situation__originating_agency"
         )
@@ -86,19 +85,17 @@ def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
 
 @never_cache
 def meeting_list(request: HttpRequest, code: str) -> HttpResponse:
-    site = member_site(request, code)
-    services.ensure_next_meeting(site)
+    site = Site.objects.find(request.user, "work", code=code.upper())
     meetings = site.meetings.order_by("-starts_at")[:52]
     return render(request, "meetings/list.html", {"site": site, "meetings": meetings})
 
 
 def _context(request, meeting):
-    is_chair = situation_services.chairs_site(request.user, meeting.site)
     return {
         "meeting": meeting,
         "site": meeting.site,
         "rows": _agenda(request, meeting),
-        "is_chair": is_chair,
+        "can": meeting.can,
         "attendance": meeting.attendance.select_related("user__agency").order_by(
             "status", "user__agency__name", "user__last_name"
         ),
@@ -107,13 +104,7 @@ def _context(request, meeting):
 
 @never_cache
 def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    meeting = _meeting(request, code, key)
-    if (
-        meeting.status == Meeting.Status.SCHEDULED
-        and meeting.starts_at >= timezone.now() - timedelta(minutes=meeting.site.meeting_minutes)
-    ):
-        # The upcoming meeting's agenda as it stands, so the table can prepare.
-        services.sync_agenda(meeting)
+    meeting = _meeting(request, code, key, can=True)
     return render(request, "meetings/detail.html", _context(request, meeting))
 
 
@@ -124,6 +115,7 @@ def meeting_agenda(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
     if request.GET.get("since") == str(meeting.revision):
         return HttpResponse(status=204)
+    meeting.can = Meeting.objects.abilities(request.user, meeting.pk)
     return render(request, "meetings/_agenda.html", _context(request, meeting))
 
 
@@ -133,23 +125,13 @@ def _back(meeting, live=False):
 
 
 def _run(request, meeting, step, success, live=False):
-    try:
-        step()
-    except (services.MeetingError, situation_services.TransitionError) as exc:
-        messages.error(request, exc.message)
-    except ConcurrentEdit as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        if success:
-            messages.success(request, success)
+    attempt(request, step, success=success)
     return _back(meeting, live)
 
 
 @require_POST
 def meeting_start(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    meeting = _meeting(request, code, key)
+    meeting = _meeting(request, code, key, "start")
     return _run(
         request,
         meeting,
@@ -161,7 +143,7 @@ def meeting_start(request: HttpRequest, code: str, key: str) -> HttpResponse:
 
 @require_POST
 def meeting_close(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    meeting = _meeting(request, code, key)
+    meeting = _meeting(request, code, key, "close")
     return _run(
         request, meeting, lambda: services.close(request.user, meeting), _("The meeting is closed.")
     )
@@ -169,19 +151,16 @@ def meeting_close(request: HttpRequest, code: str, key: str) -> HttpResponse:
 
 @require_POST
 def meeting_sync(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    meeting = _meeting(request, code, key)
-    if not situation_services.chairs_site(request.user, meeting.site):
-        raise Http404
-    added = services.sync_agenda(meeting)
-    messages.success(request, _("%(n)d item(s) added to the agenda.") % {"n": added})
+    meeting = _meeting(request, code, key, "prepare")
+    added = attempt(request, lambda: services.refresh_agenda(request.user, meeting))
+    if added is not FAILED:
+        messages.success(request, _("%(n)d item(s) added to the agenda.") % {"n": added})
     return _back(meeting)
 
 
 @never_cache
 def meeting_attendance(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    meeting = _meeting(request, code, key)
-    if not situation_services.chairs_site(request.user, meeting.site):
-        raise Http404
+    meeting = _meeting(request, code, key, "prepare")
     seats = (
         Membership.objects.filter(site=meeting.site, user__is_active=True)
         .select_related("user__agency")
@@ -209,24 +188,27 @@ def meeting_attendance(request: HttpRequest, code: str, key: str) -> HttpRespons
 @require_POST
 def item_move(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
-    item = _item(request, meeting, reference)
+    item = _item(request, meeting, reference, "arrange")
     direction = -1 if request.POST.get("direction") == "up" else 1
     return _run(request, meeting, lambda: services.move(request.user, item, direction), None)
+
+
+def _version(request: HttpRequest) -> int:
+    try:
+        return int(request.POST.get("version") or 0)
+    except ValueError:
+        return 0  # a stale or tampered version is refused as a concurrent edit
 
 
 @require_POST
 def item_defer(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
-    item = _item(request, meeting, reference)
-    try:
-        version = int(request.POST.get("version") or 0)
-    except ValueError:
-        version = 0  # a stale or tampered version is refused as a concurrent edit
+    item = _item(request, meeting, reference, "arrange")
     live = request.POST.get("live") == "1"
     return _run(
         request,
         meeting,
-        lambda: services.defer(request.user, item, version),
+        lambda: services.defer(request.user, item, _version(request)),
         _("%(ref)s moved to the next meeting.") % {"ref": item.situation.reference},
         live=live,
     )
@@ -235,16 +217,14 @@ def item_defer(request: HttpRequest, code: str, key: str, reference: str) -> Htt
 @require_POST
 def item_current(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
-    item = _item(request, meeting, reference)
+    item = _item(request, meeting, reference, "decide")
     return _run(request, meeting, lambda: services.set_current(request.user, item), None, True)
 
 
 @never_cache
 def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
     """The chair's screen: one item at a time, decisions by keyboard."""
-    meeting = _meeting(request, code, key)
-    if not situation_services.chairs_site(request.user, meeting.site):
-        raise Http404
+    meeting = _meeting(request, code, key, "run", can=True)
     if meeting.status != Meeting.Status.IN_PROGRESS:
         return _back(meeting)
     context = _context(request, meeting)
@@ -282,9 +262,7 @@ def meeting_live(request: HttpRequest, code: str, key: str) -> HttpResponse:
 @require_POST
 def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> HttpResponse:
     meeting = _meeting(request, code, key)
-    item = _item(request, meeting, reference)
-    if not situation_services.chairs_site(request.user, meeting.site):
-        raise Http404
+    item = _item(request, meeting, reference, "decide")
     action = request.POST.get("action")
     if action == "accept":
         form = AcceptItemForm(posted(request), site=meeting.site, prefix="accept")
@@ -293,7 +271,7 @@ def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> Ht
     elif action == "returning":
         form = ReturningItemForm(posted(request), prefix="returning")
     else:
-        raise Http404
+        raise NotFound
     if not form.is_valid():
         # Keep what was typed: the live page re-renders the form with its errors.
         request.session["live_forms"] = {action: request.POST.dict()}
@@ -325,25 +303,13 @@ def item_decide(request: HttpRequest, code: str, key: str, reference: str) -> Ht
             )
 
         done = _("%(ref)s concluded.") if conclusion else _("%(ref)s stays open.")
-    response = _run(request, meeting, step, done % {"ref": item.situation.reference}, live=True)
-    # Move on to the next undecided item, as a chair would.
-    item.refresh_from_db()
-    if not item.is_open:
-        following = (
-            meeting.items.filter(
-                outcome=AgendaItem.Outcome.PENDING, position__gt=item.position
-            ).first()
-            or meeting.items.filter(outcome=AgendaItem.Outcome.PENDING).first()
-        )
-        if following is not None:
-            services.set_current(user, following)
-    return response
+    return _run(request, meeting, step, done % {"ref": item.situation.reference}, live=True)
 
 
 def _minutes_context(request: HttpRequest, meeting: Meeting) -> dict:
-    visible = Situation.objects.restrict(request.user).filter(site=meeting.site)
     items = list(
-        meeting.items.filter(situation__in=visible)
+        AgendaItem.objects.restrict(request.user)
+        .filter(meeting=meeting)
         .select_related("situation__lead_agency", "situation__conclusion_reason")
         .prefetch_related("situation__assisting_agencies")
     )
@@ -436,8 +402,7 @@ def agency_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
 def meetings_ics(request: HttpRequest, code: str) -> HttpResponse:
     from icalendar import Calendar, Event
 
-    site = member_site(request, code)
-    services.ensure_next_meeting(site)
+    site = Site.objects.find(request.user, "work", code=code.upper())
     calendar = Calendar()
     calendar.add("prodid", "-//FOCUS situation tables//EN")
     calendar.add("version", "2.0")

@@ -3,11 +3,26 @@ from django.db import models
 from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 
+from access.gates import Gate, RestrictedQuerySet
+from access.policy import Kind, Who
 from core.choices import ChoiceLabelsMixin
 from situations.clock import Rung
 from situations.models import Situation
 
 PENDING = Q(sent_at__isnull=True, failed_at__isnull=True, cancelled_at__isnull=True)
+
+
+class ReminderGate(Gate):
+    kind = Kind.REMINDER
+
+    def term(self, user, who):
+        if who == Who.RECIPIENT:
+            return Q(recipient=user)
+        return super().term(user, who)
+
+
+class ReminderQuerySet(RestrictedQuerySet):
+    gate = ReminderGate()
 
 
 class Reminder(ChoiceLabelsMixin, models.Model):
@@ -36,6 +51,8 @@ class Reminder(ChoiceLabelsMixin, models.Model):
     read_at = models.DateTimeField(_("read at"), null=True, blank=True)
     attempts = models.PositiveSmallIntegerField(default=0)
     last_error = models.CharField(max_length=300, blank=True)
+
+    objects = ReminderQuerySet.as_manager()
 
     class Meta:
         ordering = ["-due_at"]

@@ -1,4 +1,4 @@
-"""The sweep and the delivery (engineering.md, "Celery and the 48-hour clock").
+"""The sweep and the delivery (docs/engineering.md, "Celery and the 48-hour clock").
 
 - The deadline lives in PostgreSQL; no task is scheduled per deadline.
 - `sweep` catches up on everything due (never "due this minute"), claims situations with

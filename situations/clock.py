@@ -1,4 +1,4 @@
-"""The 0–48 hour response clock (design.md §4). State is derived from timestamps, never stored,
+"""The 0–48 hour response clock (docs/design.md §4). State is derived from timestamps, never stored,
 so a stopped worker delays emails but never the truth on screen."""
 
 from dataclasses import dataclass
@@ -72,7 +72,7 @@ def clock_for(situation, now: datetime | None = None) -> Clock | None:
     return Clock(state, due, remaining)
 
 
-# The reminder ladder (domain.md §6) for a 48-hour window: lead agency at T+24 h, chair at
+# The reminder ladder (docs/domain.md §6) for a 48-hour window: lead agency at T+24 h, chair at
 # T+40 h, overdue at T+48 h. Other windows scale: half-way, 8 hours before, at the deadline.
 class Rung(StrEnum):
     LEAD = "lead"

@@ -1,4 +1,4 @@
-"""The seed of the editable lists (domain.md §4); administrators change them in the admin.
+"""The seed of the editable lists (docs/domain.md §4); administrators change them in the admin.
 
 `seed` takes an app registry so the data migration and the test fixtures share it.
 """

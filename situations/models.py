@@ -1,4 +1,4 @@
-"""The situation record, shaped like Ontario's Risk-driven Tracking Database (domain.md §4).
+"""The situation record, shaped like Ontario's Risk-driven Tracking Database (docs/domain.md §4).
 
 Three layers, three audiences:
 - Situation, AffectedPerson, SituationRiskFactor: de-identified, seen by the site's members.
@@ -13,10 +13,12 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.db import models
-from django.db.models import ExpressionWrapper, Q
+from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
+from access.gates import Gate, RestrictedQuerySet
+from access.policy import TABLE_STATES, Granted, Kind, State, Who
 from agencies.models import Agency, Site
 from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
@@ -105,8 +107,11 @@ class Status(models.TextChoices):
     WITHDRAWN = "withdrawn", _("Withdrawn")
 
 
-# Statuses the whole site sees; drafts and withdrawn drafts stay with the originating agency.
-TABLE_STATUSES = [Status.SUBMITTED, Status.OPEN, Status.REJECTED, Status.CONCLUDED]
+# The statuses behind the policy's TABLE_STATES (a purged situation is still "concluded"), for
+# code that writes SQL by hand (the benchmark's floors).
+TABLE_STATUSES = sorted(
+    {Status.CONCLUDED if s == State.PURGED else Status(s) for s in TABLE_STATES}
+)
 
 
 class SubjectType(models.TextChoices):
@@ -151,73 +156,53 @@ class RejectionReason(models.TextChoices):
     OTHER_PROCESS = "other_process", _("Belongs in another process")
 
 
-class SituationQuerySet(models.QuerySet):
-    def restrict(self, user, action: str = "view") -> SituationQuerySet:
-        """The one gate to situations (after NetBox). Out-of-scope rows simply are not there.
-
-        view: the de-identified record at the person's own sites (drafts only for their agency).
-        view_identity / log_response: need-to-know, from guardian grants to agency groups,
-        never model-wide and never because someone is a superuser; and only at their sites.
-        history: the agencies involved (originating, lead, assisting) at their sites.
-        view_response: the plan and contact log, for the lead and assisting agencies.
-        """
-        if action != "view" and action not in ACTIONS:
-            raise ValueError(f"unknown action {action!r}")
-        if not (user.is_authenticated and user.is_active and user.agency_id):
-            return self.none()
-        visible = self.filter(site__in=user.active_site_ids).filter(
-            Q(status__in=TABLE_STATUSES)
-            | Q(status__in=[Status.DRAFT, Status.WITHDRAWN], originating_agency=user.agency_id)
-        )
-        if action == "view":
-            return visible
-        return visible.filter(_rules(user)[action])
-
-    def abilities(self, user, pk: int) -> dict[str, bool]:
-        """Every action of restrict() for one situation, answered by one query: the row if it
-        is visible at all, with one column per further action (the same rules)."""
-        if not (user.is_authenticated and user.is_active and user.agency_id):
-            return dict.fromkeys(("view", *ACTIONS), False)
-        columns = {
-            action: ExpressionWrapper(rule, output_field=models.BooleanField())
-            for action, rule in _rules(user).items()
-        }
-        row = self.restrict(user).filter(pk=pk).values(**columns).first()
-        if row is None:
-            return dict.fromkeys(("view", *ACTIONS), False)
-        # NULL (a comparison with an empty lead agency) means "no", as it does in WHERE.
-        return {"view": True, **{action: bool(value) for action, value in row.items()}}
+def _chaired_active_sites(user, role: str) -> list[int]:
+    return [site for site, seat, active in user.seats if active and seat == role]
 
 
-ACTIONS = ("history", "view_response", "view_identity", "log_response")
+class SituationGate(Gate):
+    """The policy's SITUATION rules over situation rows (docs/design.md §1): site visibility
+    is a plain filter on the person's seats; need-to-know reads guardian's grant rows."""
+
+    kind = Kind.SITUATION
+
+    def term(self, user, who):
+        agency = user.agency_id
+        if who == Who.SEATED:
+            sites = user.active_site_ids if agency else []
+            return Q(site__in=sites) if sites else None
+        if who in (Who.CHAIR, Who.CO_CHAIR):
+            sites = _chaired_active_sites(user, who)
+            return Q(site__in=sites) if sites else None
+        if who == Who.ORIGINATING:
+            return Q(originating_agency=agency)
+        if who == Who.LEAD:
+            return Q(lead_agency=agency)
+        if who == Who.ASSISTING:
+            # A subquery, not a join: no DISTINCT, so lists keep their index order and LIMIT.
+            assisted = Situation.assisting_agencies.through.objects.filter(agency=agency)
+            return Q(pk__in=assisted.values("situation_id"))
+        if isinstance(who, Granted):
+            # Guardian's direct-FK grant rows held by the person's groups, read as
+            # get_objects_for_user would with accept_global_perms=False and
+            # with_superuser=False: its general query builder cost more than a whole page.
+            # Grants to single people are not part of the policy and give nothing.
+            grants = SituationGroupObjectPermission.objects.filter(
+                permission__codename=str(who), group__user=user
+            )
+            return Q(pk__in=grants.values("content_object_id"))
+        return super().term(user, who)
+
+    def state(self, state):
+        if state == State.CONCLUDED:
+            return Q(status=Status.CONCLUDED, identity_purged_at__isnull=True)
+        if state == State.PURGED:
+            return Q(status=Status.CONCLUDED, identity_purged_at__isnull=False)
+        return Q(status=str(state))
 
 
-def _rules(user) -> dict[str, Q]:
-    """What each action adds to "view", for one person. Subqueries, not joins: no DISTINCT,
-    so lists keep their index order and LIMIT."""
-    assisted = Q(
-        pk__in=Situation.assisting_agencies.through.objects.filter(agency=user.agency_id).values(
-            "situation_id"
-        )
-    )
-
-    def granted(action: str) -> Q:
-        # Guardian's own direct-FK grant tables, read as get_objects_for_user would with
-        # accept_global_perms=False and with_superuser=False, in two plain subqueries: its
-        # general query builder cost more than the rest of a page.
-        grants = Q(permission__codename=action)
-        via_group = SituationGroupObjectPermission.objects.filter(grants, group__user=user)
-        via_user = SituationUserObjectPermission.objects.filter(grants, user=user)
-        return Q(pk__in=via_group.values("content_object_id")) | Q(
-            pk__in=via_user.values("content_object_id")
-        )
-
-    return {
-        "history": Q(originating_agency=user.agency_id) | Q(lead_agency=user.agency_id) | assisted,
-        "view_response": Q(lead_agency=user.agency_id) | assisted,
-        "view_identity": granted("view_identity"),
-        "log_response": granted("log_response"),
-    }
+class SituationQuerySet(RestrictedQuerySet):
+    gate = SituationGate()
 
 
 class Situation(ChoiceLabelsMixin, VersionedModel):
@@ -290,7 +275,7 @@ class Situation(ChoiceLabelsMixin, VersionedModel):
     rejection_reason = models.CharField(
         _("rejection reason"), max_length=20, choices=RejectionReason.choices, blank=True
     )
-    # The response clock (design.md §4): state is derived from these, never stored.
+    # The response clock (docs/design.md §4): state is derived from these, never stored.
     accepted_at = models.DateTimeField(null=True, blank=True)
     response_due_at = models.DateTimeField(null=True, blank=True)
     first_contact_at = models.DateTimeField(null=True, blank=True)
@@ -354,8 +339,11 @@ class Situation(ChoiceLabelsMixin, VersionedModel):
         )
 
     @property
-    def is_editable(self) -> bool:
-        return self.status in (Status.DRAFT, Status.SUBMITTED, Status.OPEN)
+    def state(self) -> State:
+        """The lifecycle state the policy speaks of (docs/design.md §3)."""
+        if self.status == Status.CONCLUDED and self.identity_purged_at is not None:
+            return State.PURGED
+        return State(self.status)
 
     @property
     def purge_due_at(self):
@@ -363,15 +351,14 @@ class Situation(ChoiceLabelsMixin, VersionedModel):
             return None
         return self.concluded_at + timedelta(days=self.site.retention_days)
 
-    def intervening_agency_ids(self) -> set[int]:
-        """Lead and assisting agencies: those who plan and act (filter 4)."""
-        ids = {a.pk for a in self.assisting_agencies.all()}
-        if self.lead_agency_id:
-            ids.add(self.lead_agency_id)
-        return ids
-
-    def involved_agency_ids(self) -> set[int]:
-        return self.intervening_agency_ids() | {self.originating_agency_id}
+    def agencies(self) -> dict[Who, set[int]]:
+        """Which agencies hold each relationship to the situation: the one place that says
+        who originated, leads and assists."""
+        return {
+            Who.ORIGINATING: {self.originating_agency_id},
+            Who.LEAD: {self.lead_agency_id} if self.lead_agency_id else set(),
+            Who.ASSISTING: {a.pk for a in self.assisting_agencies.all()},
+        }
 
 
 class SituationGroupObjectPermission(GroupObjectPermissionBase):

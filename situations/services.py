@@ -1,8 +1,10 @@
 """Every change to a situation goes through one of these functions.
 
-Each is atomic, checks who may act, locks the row and checks the source state (so two chairs
-cannot both decide), lets auditlog record the change, and brings the guardian grants in step
-with the new state (design.md §2) through `sync_grants`, the single place that table lives.
+Each is atomic; claims the situation through the policy's gate (which locks the row and
+answers NotFound when the person may not act, WrongState when the state no longer allows it,
+so two chairs cannot both decide); lets auditlog record the change; brings the guardian
+grants in step with the new state (docs/design.md §2) through `sync_grants`; and announces
+what changed (`situation_changed`) for the apps that follow situations, such as the agenda.
 """
 
 from __future__ import annotations
@@ -16,11 +18,12 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
-from django.http import Http404
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Agency, Membership, Site, User
+from access.policy import Who, grants_for
+from agencies.models import Agency, Site, User
+from core.errors import NotFound, WrongState
 
 from .models import (
     AffectedPerson,
@@ -35,29 +38,12 @@ from .models import (
     SituationGroupObjectPermission,
     SituationRiskFactor,
     SituationUpdate,
+    SituationUserObjectPermission,
     Status,
 )
-from .signals import first_contact_made
+from .signals import first_contact_made, situation_changed
 
 PERMS = ("view_identity", "log_response")
-
-
-class TransitionError(Exception):
-    """The situation is not in a state that allows this step (someone else may have acted)."""
-
-    def __init__(self, message=None):
-        self.message = message or _(
-            "This situation has changed since you opened it, so that step is no longer possible. "
-            "Reload the page to see where it stands."
-        )
-        super().__init__(self.message)
-
-
-# ---- Who may act ------------------------------------------------------------------------------
-
-
-def chairs_site(user: User, site: Site) -> bool:
-    return user.is_authenticated and site.pk in user.chaired_site_ids
 
 
 def agencies_at_site(site: Site):
@@ -67,50 +53,17 @@ def agencies_at_site(site: Site):
     ).distinct()
 
 
-def _require(condition: bool) -> None:
-    # Not allowed looks exactly like not there.
-    if not condition:
-        raise Http404
-
-
-def _require_originator(user: User, situation: Situation) -> None:
-    _require(
-        Situation.objects.restrict(user).filter(pk=situation.pk).exists()
-        and user.agency_id == situation.originating_agency_id
-    )
-
-
-def _require_chair(user: User, situation: Situation) -> None:
-    _require(
-        Situation.objects.restrict(user).filter(pk=situation.pk).exists()
-        and chairs_site(user, situation.site)
-    )
-
-
-def _lock(situation: Situation, *allowed: str) -> Situation:
-    locked = Situation.objects.select_for_update().select_related("site").get(pk=situation.pk)
-    if locked.status not in allowed:
-        raise TransitionError
-    return locked
+def _claim(user: User, situation: Situation, action: str) -> Situation:
+    """The situation, locked, if the policy lets this person do this now (access/gates.py)."""
+    return Situation.objects.select_related("site").claim(user, situation.pk, action)
 
 
 # ---- Grants -----------------------------------------------------------------------------------
 
 
 def expected_grants(situation: Situation) -> set[tuple[int, str]]:
-    """(agency id, codename) pairs the situation's state calls for: design.md §2 in one place."""
-    status = situation.status
-    if status in (Status.DRAFT, Status.SUBMITTED):
-        return {(situation.originating_agency_id, perm) for perm in PERMS}
-    if status == Status.OPEN:
-        # The originating agency keeps sight of its own client; the plan and the log belong to
-        # the agencies that intervene (domain.md §5).
-        return {(a, "view_identity") for a in situation.involved_agency_ids()} | {
-            (a, "log_response") for a in situation.intervening_agency_ids()
-        }
-    if status == Status.CONCLUDED and situation.identity_purged_at is None:
-        return {(agency, "view_identity") for agency in situation.involved_agency_ids()}
-    return set()
+    """(agency id, codename) pairs the policy's GRANTS call for in the situation's state."""
+    return grants_for(situation.state, situation.agencies())
 
 
 def actual_grants(situation: Situation) -> set[tuple[int, str]]:
@@ -118,6 +71,29 @@ def actual_grants(situation: Situation) -> set[tuple[int, str]]:
         "group__agency__id", "permission__codename"
     )
     return set(rows)
+
+
+def personal_grants(situation: Situation) -> set[tuple[int, str]]:
+    """Grants to single people: the policy has none, so each one is drift."""
+    rows = SituationUserObjectPermission.objects.filter(content_object=situation).values_list(
+        "user_id", "permission__codename"
+    )
+    return set(rows)
+
+
+def grant_drift(situations=None):
+    """Where the grant rows differ from what the policy calls for: (reference, "extra",
+    "missing" or "personal", permission, agency id or, for "personal", person id)."""
+    situations = situations if situations is not None else Situation.objects.all()
+    situations = situations.select_related("site").prefetch_related("assisting_agencies")
+    for situation in situations.order_by("reference").iterator(chunk_size=500):
+        wanted, have = expected_grants(situation), actual_grants(situation)
+        for agency_id, permission in sorted(have - wanted):
+            yield situation.reference, "extra", permission, agency_id
+        for agency_id, permission in sorted(wanted - have):
+            yield situation.reference, "missing", permission, agency_id
+        for person_id, permission in sorted(personal_grants(situation)):
+            yield situation.reference, "personal", permission, person_id
 
 
 def _permissions() -> dict[str, Permission]:
@@ -133,6 +109,7 @@ def sync_grants(situation: Situation) -> None:
         SituationGroupObjectPermission.objects.filter(
             content_object=situation, group__agency__id=agency_id, permission=perms[codename]
         ).delete()
+    SituationUserObjectPermission.objects.filter(content_object=situation).delete()
     to_add = wanted - have
     if to_add:
         groups = dict(
@@ -196,13 +173,15 @@ def _apply_record(situation: Situation, record: Record) -> None:
         SituationRiskFactor.objects.create(situation=situation, factor_id=factor_id)
 
 
+def _changed(situation: Situation, event: str) -> None:
+    situation_changed.send(sender=Situation, situation=situation, event=event)
+
+
 @transaction.atomic
 def create_draft(user: User, site: Site, record: Record) -> Situation:
     """Filter 1: the originating agency drafts; nobody else sees it yet."""
-    _require(
-        user.agency_id is not None
-        and Membership.objects.filter(user=user, site=site, site__active=True).exists()
-    )
+    if not Site.objects.restrict(user, "start_situation").filter(pk=site.pk).exists():
+        raise NotFound
     with set_actor(user):
         situation = Situation(
             site=site,
@@ -216,22 +195,9 @@ def create_draft(user: User, site: Site, record: Record) -> Situation:
     return situation
 
 
-def can_edit_record(user: User, situation: Situation, can: dict | None = None) -> bool:
-    """The de-identified record: its agency edits before the table decides, chairs after.
-    `can` is Situation.objects.abilities() when the caller already has it."""
-    if can is None:
-        can = {"view": Situation.objects.restrict(user).filter(pk=situation.pk).exists()}
-    if not can["view"]:
-        return False
-    if situation.status in (Status.DRAFT, Status.SUBMITTED):
-        return user.agency_id == situation.originating_agency_id
-    return situation.status == Status.OPEN and chairs_site(user, situation.site)
-
-
 @transaction.atomic
 def update_record(user: User, situation: Situation, record: Record, version: int) -> Situation:
-    _require(can_edit_record(user, situation))
-    situation = _lock(situation, Status.DRAFT, Status.SUBMITTED, Status.OPEN)
+    situation = _claim(user, situation, "edit_record")
     situation.claim_version(version)
     with set_actor(user):
         _apply_record(situation, record)
@@ -241,27 +207,27 @@ def update_record(user: User, situation: Situation, record: Record, version: int
 @transaction.atomic
 def submit(user: User, situation: Situation) -> Situation:
     """Filter 2: the de-identified record goes to the site's next meeting."""
-    _require_originator(user, situation)
-    situation = _lock(situation, Status.DRAFT)
+    situation = _claim(user, situation, "submit")
     if not situation.risk_factors.exists():
-        raise TransitionError(_("Add at least one risk factor before submitting to the table."))
+        raise WrongState(_("Add at least one risk factor before submitting to the table."))
     situation.status = Status.SUBMITTED
     situation.submitted_at = timezone.now()
     with set_actor(user):
         situation.save()
+    _changed(situation, "submitted")
     return situation
 
 
 @transaction.atomic
 def withdraw(user: User, situation: Situation) -> Situation:
     """The originating agency takes back a situation the table has not decided; identity goes."""
-    _require_originator(user, situation)
-    situation = _lock(situation, Status.DRAFT, Status.SUBMITTED)
+    situation = _claim(user, situation, "withdraw")
     with set_actor(user):
         _delete_identities(situation)
         situation.status = Status.WITHDRAWN
         situation.save()
         sync_grants(situation)
+    _changed(situation, "withdrawn")
     return situation
 
 
@@ -294,8 +260,7 @@ def accept(
     at: datetime | None = None,
 ) -> Situation:
     """AER met: name the agencies, release identity to them (filter 3), start the clock."""
-    _require_chair(user, situation)
-    situation = _lock(situation, Status.SUBMITTED)
+    situation = _claim(user, situation, "accept")
     _check_assignment(situation.site, assignment)
     if not consent:
         raise ValidationError(_("Record consent before accepting."))
@@ -314,14 +279,14 @@ def accept(
         situation.save()
         situation.assisting_agencies.set(assignment.assisting)
         sync_grants(situation)
+    _changed(situation, "accepted")
     return situation
 
 
 @transaction.atomic
 def reassign(user: User, situation: Situation, assignment: Assignment) -> Situation:
     """Change lead or assisting agencies of an open situation; grants follow at once."""
-    _require_chair(user, situation)
-    situation = _lock(situation, Status.OPEN)
+    situation = _claim(user, situation, "reassign")
     _check_assignment(situation.site, assignment)
     situation.lead_agency = assignment.lead
     with set_actor(user):
@@ -342,8 +307,7 @@ def _delete_identities(situation: Situation) -> int:
 @transaction.atomic
 def reject(user: User, situation: Situation, reason: str) -> Situation:
     """AER not met: keep only minimal data. Redacted fields are deleted, not hidden."""
-    _require_chair(user, situation)
-    situation = _lock(situation, Status.SUBMITTED)
+    situation = _claim(user, situation, "reject")
     now = timezone.now()
     with set_actor(user):
         _delete_identities(situation)
@@ -364,6 +328,7 @@ def reject(user: User, situation: Situation, reason: str) -> Situation:
         situation.consent_reason = ""
         situation.save()
         sync_grants(situation)
+    _changed(situation, "rejected")
     return situation
 
 
@@ -372,8 +337,7 @@ def conclude(
     user: User, situation: Situation, reason: ConclusionReason, concluded_on: date | None = None
 ) -> Situation:
     """Close the situation. Identity stays readable until the site's retention period ends."""
-    _require_chair(user, situation)
-    situation = _lock(situation, Status.OPEN)
+    situation = _claim(user, situation, "conclude")
     concluded_on = concluded_on or timezone.localdate()
     if reason.outcome == ConclusionReason.Outcome.REJECTED or not reason.active:
         raise ValidationError(_("Choose a conclusion reason for an accepted situation."))
@@ -388,6 +352,7 @@ def conclude(
     with set_actor(user):
         situation.save()
         sync_grants(situation)
+    _changed(situation, "concluded")
     return situation
 
 
@@ -403,19 +368,6 @@ class Identity:
     contact_notes: str = ""
 
 
-def _require_identity_editor(user: User, situation: Situation) -> Situation:
-    """Those with log_response (originating agency before the decision, involved agencies
-    while open) keep the persons and their identity."""
-    found = (
-        Situation.objects.restrict(user, "log_response")
-        .select_for_update()
-        .filter(pk=situation.pk, status__in=[Status.DRAFT, Status.SUBMITTED, Status.OPEN])
-        .first()
-    )
-    _require(found is not None)
-    return found
-
-
 @transaction.atomic
 def save_person(
     user: User,
@@ -428,9 +380,9 @@ def save_person(
     identity: Identity | None,
     risk_factor_ids: Iterable[int] = (),
 ) -> AffectedPerson:
-    situation = _require_identity_editor(user, situation)
+    situation = _claim(user, situation, "edit_persons")
     if person is not None and person.situation_id != situation.pk:
-        raise Http404
+        raise NotFound
     with set_actor(user):
         person = person or AffectedPerson(situation=situation)
         person.label, person.age_group, person.gender = label.strip(), age_group, gender
@@ -461,9 +413,9 @@ def save_person(
 
 @transaction.atomic
 def remove_person(user: User, situation: Situation, person: AffectedPerson) -> None:
-    situation = _require_identity_editor(user, situation)
+    situation = _claim(user, situation, "edit_persons")
     if person.situation_id != situation.pk:
-        raise Http404
+        raise NotFound
     with set_actor(user):
         person.delete()  # cascades to identity and tied risk factors, each audited
 
@@ -509,32 +461,6 @@ def purge_expired_identities(now: datetime | None = None) -> int:
 # ---- Filter 4: responses ----------------------------------------------------------------------
 
 
-def _require_responder(user: User, situation: Situation) -> Situation:
-    """Lead and assisting agencies (log_response), while the situation is open."""
-    found = (
-        Situation.objects.restrict(user, "log_response")
-        .select_for_update(of=("self",))
-        .select_related("site")
-        .filter(pk=situation.pk, status=Status.OPEN)
-        .first()
-    )
-    _require(found is not None)
-    return found
-
-
-def _lock_open_for_update(user: User, situation: Situation) -> Situation:
-    if chairs_site(user, situation.site):
-        found = (
-            Situation.objects.restrict(user)
-            .select_for_update(of=("self",))
-            .filter(pk=situation.pk, status=Status.OPEN)
-            .first()
-        )
-        _require(found is not None)
-        return found
-    return _require_responder(user, situation)
-
-
 @dataclass
 class Plan:
     who: str
@@ -544,7 +470,7 @@ class Plan:
 
 @transaction.atomic
 def save_plan(user: User, situation: Situation, plan: Plan, version: int | None) -> None:
-    situation = _require_responder(user, situation)
+    situation = _claim(user, situation, "respond")
     existing = InterventionPlan.objects.filter(situation=situation).first()
     with set_actor(user):
         if existing is None:
@@ -568,7 +494,7 @@ def log_contact(
     notes: str = "",
 ) -> ContactAttempt:
     """Record an attempt. The first successful contact stops the clock and the reminders."""
-    situation = _require_responder(user, situation)
+    situation = _claim(user, situation, "respond")
     now = timezone.now()
     if attempted_at > now + timedelta(minutes=5):
         raise ValidationError(_("A contact attempt cannot be in the future."))
@@ -602,16 +528,14 @@ def add_update(
     proposed_reason: ConclusionReason | None = None,
 ) -> SituationUpdate:
     # The lead reports at the table and the chair may record it there.
-    situation = _lock_open_for_update(user, situation)
+    situation = _claim(user, situation, "add_update")
     if proposes_conclusion and proposed_reason is None:
         raise ValidationError(_("Choose the conclusion reason you propose."))
     with set_actor(user):
         # A chair recording the lead's report at the table files it under the lead agency.
-        reporting = (
-            user.agency_id
-            if user.agency_id in situation.intervening_agency_ids()
-            else situation.lead_agency_id
-        )
+        agencies = situation.agencies()
+        intervening = agencies[Who.LEAD] | agencies[Who.ASSISTING]
+        reporting = user.agency_id if user.agency_id in intervening else situation.lead_agency_id
         update = SituationUpdate(
             situation=situation,
             agency_id=reporting,
@@ -627,6 +551,6 @@ def add_update(
 
 @transaction.atomic
 def set_services(user: User, situation: Situation, services_mobilized: Iterable) -> None:
-    situation = _require_responder(user, situation)
+    situation = _claim(user, situation, "respond")
     with set_actor(user):
         situation.services_mobilized.set(services_mobilized)

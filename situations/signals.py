@@ -3,3 +3,8 @@ import django.dispatch
 # Sent inside the transaction that records a situation's first successful contact.
 # Receivers: the reminders app stops whatever is still queued.
 first_contact_made = django.dispatch.Signal()
+
+# Sent inside the transaction of every lifecycle step (`event`: "submitted", "withdrawn",
+# "accepted", "rejected", "concluded"). Situations know no meeting (docs/design.md §3): the
+# meetings app listens, and keeps the next agenda in step.
+situation_changed = django.dispatch.Signal()

@@ -22,5 +22,4 @@ urlpatterns = [
     path(SITUATION + "history/", views.situation_history, name="situation_history"),
     path(SITUATION + "responses/", views.situation_responses, name="situation_responses"),
     path("my/situations/", views.my_situations, name="my_situations"),
-    path("privacy/audit/", views.privacy_audit, name="privacy_audit"),
 ]

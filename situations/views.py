@@ -2,19 +2,20 @@
 
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.core.exceptions import ValidationError
 from django.core.paginator import Paginator
 from django.db.models import Count, F, OuterRef, Prefetch, Q, Subquery
 from django.db.models.functions import Coalesce
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
-from core.access import administrator_required, member_site
-from core.concurrency import ConcurrentEdit
+from access.decorators import requires
+from agencies.models import Site
+from core.adapter import attempt
+from core.errors import NotFound
 from core.forms import posted as _posted
 
 from . import services
@@ -42,12 +43,24 @@ from .models import (
 )
 
 
-def _situation(request: HttpRequest, code: str, reference: str, action: str = "view"):
-    """Lookup and authorization in one: what the person may not see does not exist."""
-    queryset = Situation.objects.restrict(request.user, action).select_related(
+def _situation(request: HttpRequest, code: str, reference: str, action: str = "view", can=False):
+    """Lookup and authorization in one: what the person may not see does not exist. A page
+    opens only in a state that allows its action; a form posted after the state changed
+    reaches the service, which says what happened (WrongState) instead of a bare 404."""
+    return Situation.objects.select_related(
         "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
+    ).find(
+        request.user,
+        action,
+        any_state=request.method == "POST",
+        can=can,
+        site__code=code.upper(),
+        reference=reference.upper(),
     )
-    return get_object_or_404(queryset, site__code=code.upper(), reference=reference.upper())
+
+
+def _site(request: HttpRequest, code: str, action: str = "work", can=False) -> Site:
+    return Site.objects.find(request.user, action, can=can, code=code.upper())
 
 
 def _risk_rows(situation: Situation):
@@ -60,7 +73,7 @@ def _risk_rows(situation: Situation):
 
 @never_cache
 def situation_list(request: HttpRequest, code: str) -> HttpResponse:
-    site = member_site(request, code)
+    site = _site(request, code, can=["start_situation", "export_rows"])
     form = SituationFilterForm(request.GET or None, site=site)
     risks = (
         SituationRiskFactor.objects.filter(situation=OuterRef("pk"), person__isnull=True)
@@ -110,22 +123,20 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
             "form": form,
             "page": page,
             "query": query.urlencode(),
-            "can_create": request.user.agency_id is not None,
-            "is_chair": services.chairs_site(request.user, site),
+            "can": site.can,
         },
     )
 
 
 @never_cache
 def situation_create(request: HttpRequest, code: str) -> HttpResponse:
-    site = member_site(request, code)
+    site = _site(request, code, "start_situation")
     form = SituationForm(_posted(request))
     if request.method == "POST" and form.is_valid():
-        try:
-            situation = services.create_draft(request.user, site, form.record())
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
+        situation = attempt(
+            request, lambda: services.create_draft(request.user, site, form.record()), form=form
+        )
+        if situation:
             messages.success(
                 request,
                 _("Draft %(ref)s saved. Only your agency can see it until you submit it.")
@@ -137,55 +148,38 @@ def situation_create(request: HttpRequest, code: str) -> HttpResponse:
 
 @never_cache
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
-    user = request.user
-    can = Situation.objects.abilities(user, situation.pk)
-    is_chair = services.chairs_site(user, situation.site)
-    is_originator = user.agency_id == situation.originating_agency_id
-    assisting = list(situation.assisting_agencies.all())
+    situation = _situation(request, code, reference, can=True)
     context = {
         "situation": situation,
+        "can": situation.can,
         "clock": clock_for(situation),
-        "can_see_responses": can["view_response"],
         "updates": situation.updates.select_related("agency", "proposed_reason")[:5],
         "site": situation.site,
         "risk_rows": _risk_rows(situation),
         "persons": situation.affected_persons.all(),
-        "assisting": assisting,
-        "can_view_identity": can["view_identity"],
-        "can_edit_persons": can["log_response"]
-        and situation.status in (Status.DRAFT, Status.SUBMITTED, Status.OPEN),
-        "can_see_history": can["history"],
-        "can_edit": services.can_edit_record(user, situation, can),
-        "is_originator": is_originator,
-        "is_chair": is_chair,
+        "assisting": list(situation.assisting_agencies.all()),
     }
     return render(request, "situations/detail.html", context)
 
 
 @never_cache
 def situation_edit(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
+    situation = _situation(request, code, reference, "edit_record")
     form = SituationForm(_posted(request), situation=situation)
     if request.method == "POST" and form.is_valid():
-        try:
-            services.update_record(
+        saved = attempt(
+            request,
+            lambda: services.update_record(
                 request.user, situation, form.record(), form.cleaned_data["version"] or 0
-            )
-        except ConcurrentEdit as exc:
-            form.add_error(None, exc.message)
-            situation.refresh_from_db()
-            form.data = form.data.copy()
-            form.data["version"] = situation.version
-        except services.TransitionError as exc:
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
+            ),
+            form=form,
+            success=_("Saved."),
+        )
+        if saved:
             return redirect(situation)
-    elif not services.can_edit_record(request.user, situation):
-        raise Http404
+        situation.refresh_from_db()
+        form.data = form.data.copy()
+        form.data["version"] = situation.version
     return render(
         request,
         "situations/form.html",
@@ -193,22 +187,15 @@ def situation_edit(request: HttpRequest, code: str, reference: str) -> HttpRespo
     )
 
 
-def _transition(request, situation, step, success: str):
-    try:
-        step()
-    except services.TransitionError as exc:
-        messages.error(request, exc.message)
-    except ValidationError as exc:
-        messages.error(request, " ".join(exc.messages))
-    else:
-        messages.success(request, success)
+def _step(request, situation, step, success: str):
+    attempt(request, step, success=success)
     return redirect(situation)
 
 
 @require_POST
 def situation_submit(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
-    return _transition(
+    situation = _situation(request, code, reference, "submit")
+    return _step(
         request,
         situation,
         lambda: services.submit(request.user, situation),
@@ -218,8 +205,8 @@ def situation_submit(request: HttpRequest, code: str, reference: str) -> HttpRes
 
 @require_POST
 def situation_withdraw(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference)
-    return _transition(
+    situation = _situation(request, code, reference, "withdraw")
+    return _step(
         request,
         situation,
         lambda: services.withdraw(request.user, situation),
@@ -227,25 +214,18 @@ def situation_withdraw(request: HttpRequest, code: str, reference: str) -> HttpR
     )
 
 
-def _chair_decision(request, code, reference, make_form, step, success, title, button):
+def _chair_decision(request, code, reference, action, make_form, step, success, title, button):
     """The chair's decision pages: a form, a service call, and back to the situation.
 
     A state that changed meanwhile is a message on the situation; bad input stays on the form.
     """
-    situation = _situation(request, code, reference)
-    if not services.chairs_site(request.user, situation.site):
-        raise Http404
+    situation = _situation(request, code, reference, action)
     form = make_form(_posted(request), situation)
     if request.method == "POST" and form.is_valid():
-        try:
-            step(situation, form.cleaned_data, form)
-        except services.TransitionError as exc:
-            messages.error(request, exc.message)
-            return redirect(situation)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, success)
+        done = attempt(
+            request, lambda: step(situation, form.cleaned_data, form), form=form, success=success
+        )
+        if done:
             return redirect(situation)
     context = {"situation": situation, "form": form, "button": button}
     context["title"] = title % situation.reference
@@ -258,6 +238,7 @@ def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpRes
         request,
         code,
         reference,
+        "accept",
         lambda data, situation: AcceptForm(data, site=situation.site),
         lambda situation, data, form: services.accept(
             request.user, situation, form.assignment(), data["consent"], data["consent_reason"]
@@ -277,6 +258,7 @@ def situation_reassign(request: HttpRequest, code: str, reference: str) -> HttpR
         request,
         code,
         reference,
+        "reassign",
         lambda data, situation: ReassignForm(data, site=situation.site),
         lambda situation, data, form: services.reassign(request.user, situation, form.assignment()),
         _("Agencies updated."),
@@ -291,6 +273,7 @@ def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpRes
         request,
         code,
         reference,
+        "reject",
         lambda data, situation: RejectForm(data),
         lambda situation, data, form: services.reject(
             request.user, situation, data["rejection_reason"]
@@ -307,6 +290,7 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
         request,
         code,
         reference,
+        "conclude",
         lambda data, situation: ConcludeForm(data),
         lambda situation, data, form: services.conclude(
             request.user, situation, data["conclusion_reason"], data["concluded_on"]
@@ -320,7 +304,7 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
 @never_cache
 def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Filter 3, on demand. Each showing is an access entry in the audit trail."""
-    situation = _situation(request, code, reference, "view_identity")
+    situation = _situation(request, code, reference, "view_identity", can=["edit_persons"])
     persons = situation.affected_persons.select_related("identity").prefetch_related(
         Prefetch(
             "risk_factors",
@@ -328,15 +312,14 @@ def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpR
         )
     )
     log_access(situation, request.user, "identifying details")
-    can_edit = (
-        Situation.objects.restrict(request.user, "log_response")
-        .filter(pk=situation.pk, status__in=[Status.DRAFT, Status.SUBMITTED, Status.OPEN])
-        .exists()
-    )
     return render(
         request,
         "situations/identity.html",
-        {"situation": situation, "persons": persons, "can_edit": can_edit},
+        {
+            "situation": situation,
+            "persons": persons,
+            "can": situation.can,
+        },
     )
 
 
@@ -344,7 +327,7 @@ def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpR
 def person_form(
     request: HttpRequest, code: str, reference: str, key: str | None = None
 ) -> HttpResponse:
-    situation = _situation(request, code, reference, "log_response")
+    situation = _situation(request, code, reference, "edit_persons")
     person = None
     if key is not None:
         person = get_object_or_404(
@@ -354,8 +337,9 @@ def person_form(
     form = PersonForm(_posted(request), situation=situation, person=person)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data
-        try:
-            services.save_person(
+        saved = attempt(
+            request,
+            lambda: services.save_person(
                 request.user,
                 situation,
                 person=person,
@@ -364,11 +348,11 @@ def person_form(
                 gender=data["gender"],
                 identity=form.identity(),
                 risk_factor_ids=data["risk_factors"],
-            )
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
+            ),
+            form=form,
+            success=_("Saved."),
+        )
+        if saved:
             return redirect("situation_identity", code=code, reference=situation.reference)
     return render(
         request,
@@ -379,10 +363,13 @@ def person_form(
 
 @require_POST
 def person_remove(request: HttpRequest, code: str, reference: str, key: str) -> HttpResponse:
-    situation = _situation(request, code, reference, "log_response")
+    situation = _situation(request, code, reference, "edit_persons")
     person = get_object_or_404(AffectedPerson, situation=situation, key=key)
-    services.remove_person(request.user, situation, person)
-    messages.success(request, _("Removed, with its identifying details."))
+    attempt(
+        request,
+        lambda: services.remove_person(request.user, situation, person),
+        success=_("Removed, with its identifying details."),
+    )
     return redirect("situation_identity", code=code, reference=situation.reference)
 
 
@@ -401,33 +388,6 @@ def situation_history(request: HttpRequest, code: str, reference: str) -> HttpRe
         request,
         "situations/history.html",
         {"situation": situation, "page": entries.get_page(request.GET.get("page"))},
-    )
-
-
-@never_cache
-@administrator_required
-def privacy_audit(request: HttpRequest) -> HttpResponse:
-    """The privacy officer's view of the whole deployment: metadata only, never the diffs."""
-    entries = LogEntry.objects.select_related("actor", "content_type").order_by("-timestamp")
-    action = request.GET.get("action", "")
-    if action.isdecimal() and len(action) < 3:
-        entries = entries.filter(action=int(action))
-    actor = request.GET.get("actor", "").strip()[:150]
-    if actor:
-        entries = entries.filter(actor__username__iexact=actor)
-    page = Paginator(entries, 100).get_page(request.GET.get("page"))
-    query = request.GET.copy()
-    query.pop("page", None)
-    return render(
-        request,
-        "situations/privacy_audit.html",
-        {
-            "page": page,
-            "actions": LogEntry.Action.choices,
-            "action": action,
-            "actor": actor,
-            "query": query.urlencode(),
-        },
     )
 
 
@@ -489,28 +449,22 @@ def _save_response(request, situation, which, form):
 @never_cache
 def situation_responses(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Filter 4: the plan, contact attempts and updates of the lead and assisting agencies."""
-    situation = _situation(request, code, reference, "view_response")
-    can_log = (
-        situation.status == Status.OPEN
-        and Situation.objects.restrict(request.user, "log_response")
-        .filter(pk=situation.pk)
-        .exists()
-    )
+    situation = _situation(request, code, reference, "view_response", can=["respond"])
+    can_log = situation.can["respond"]
     plan = InterventionPlan.objects.filter(situation=situation).first()
     which = request.POST.get("form") if request.method == "POST" else None
     if which is not None and (which not in RESPONSE_FORMS or not can_log):
-        raise Http404
+        raise NotFound
     forms_by_name = _response_forms(situation, plan, request.POST, which)
     if which is not None and forms_by_name[which].is_valid():
         form = forms_by_name[which]
-        try:
-            _save_response(request, situation, which, form)
-        except ConcurrentEdit as exc:
-            form.add_error(None, exc.message)
-        except ValidationError as exc:
-            form.add_error(None, exc)
-        else:
-            messages.success(request, _("Saved."))
+        saved = attempt(
+            request,
+            lambda: _save_response(request, situation, which, form),
+            form=form,
+            success=_("Saved."),
+        )
+        if saved:
             return redirect("situation_responses", code=code, reference=situation.reference)
     return render(
         request,
@@ -528,6 +482,7 @@ def situation_responses(request: HttpRequest, code: str, reference: str) -> Http
 
 
 @never_cache
+@requires("my_situations")
 def my_situations(request: HttpRequest) -> HttpResponse:
     """My agency's open situations, the ones with the least time left first."""
     situations = (

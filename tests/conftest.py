@@ -8,7 +8,8 @@ Rexdale (REX) and Scarborough (SCA) are two tables.
 - erin: representative of the District School Board (CDSB) at Rexdale
 - charlie: representative of Crisis Outreach at Scarborough only (same agency as alice!)
 - steve: steering committee
-- adam: administrator / privacy officer
+- adam: administrator
+- polly: privacy officer
 """
 
 from dataclasses import dataclass
@@ -27,9 +28,9 @@ def verify_second_factor(client, user) -> None:
     from django_otp import DEVICE_ID_SESSION_KEY
     from django_otp.plugins.otp_totp.models import TOTPDevice
 
-    from core.security import mfa_required
+    from access.policy import needs_second_factor
 
-    if not mfa_required(user):
+    if not needs_second_factor(user):
         return
     device, _ = TOTPDevice.objects.get_or_create(
         user=user, name="authenticator", defaults={"confirmed": True}
@@ -87,6 +88,7 @@ class Cast:
     charlie: User
     steve: User
     adam: User
+    polly: User
 
     def rex_window(self):
         from datetime import timedelta
@@ -109,15 +111,16 @@ def cast(db) -> Cast:
     dave = UserFactory(username="dave", first_name="Dave", agency=csho)
     erin = UserFactory(username="erin", first_name="Erin", agency=cdsb)
     charlie = UserFactory(username="charlie", first_name="Charlie", agency=comh)
-    steve = UserFactory(username="steve", first_name="Steve", agency=None, role=User.Role.STEERING)
-    adam = UserFactory(username="adam", first_name="Adam", agency=None, role=User.Role.ADMIN)
+    steve = UserFactory(username="steve", first_name="Steve", agency=None, is_steering=True)
+    adam = UserFactory(username="adam", first_name="Adam", agency=None, is_administrator=True)
+    polly = UserFactory(username="polly", first_name="Polly", agency=None, is_privacy_officer=True)
     MembershipFactory(user=alice, site=rex)
     MembershipFactory(user=bob, site=rex)
     MembershipFactory(user=carol, site=rex, role=Membership.Role.CHAIR)
     MembershipFactory(user=dave, site=rex)
     MembershipFactory(user=erin, site=rex)
     MembershipFactory(user=charlie, site=sca)
-    return Cast(rex, sca, alice, bob, carol, dave, erin, charlie, steve, adam)
+    return Cast(rex, sca, alice, bob, carol, dave, erin, charlie, steve, adam, polly)
 
 
 MARKER = "Zyxwquarq Marker"  # a name that appears nowhere else

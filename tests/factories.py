@@ -34,7 +34,6 @@ class UserFactory(factory.django.DjangoModelFactory):
     last_name = factory.Faker("last_name")
     email = factory.LazyAttribute(lambda o: f"{o.username}@example.invalid")
     agency = factory.SubFactory(AgencyFactory)
-    role = User.Role.MEMBER
     password = factory.PostGenerationMethodCall("set_password", "correct horse battery")
 
     @factory.post_generation

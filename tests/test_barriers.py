@@ -165,10 +165,10 @@ def test_linking_twice_counts_once(cast, story, barrier):
 
 
 def test_drafts_cannot_be_linked(cast, barrier):
-    from django.http import Http404
+    from core.errors import NotFound
 
     draft = make_situation(cast)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.link(cast.alice, draft, barrier)
 
 

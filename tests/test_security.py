@@ -11,7 +11,7 @@ from django_otp.oath import totp
 from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from core.mfa import issue_recovery_codes
+from access.mfa import issue_recovery_codes
 from tests.conftest import PASSWORD
 
 

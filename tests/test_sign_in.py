@@ -9,13 +9,16 @@ from tests.conftest import PASSWORD
 GENERIC_LOGIN_ERROR = "Please enter a correct username and password"
 
 
-def test_a_person_signs_in_and_reaches_home(client, cast):
-    # Steering members see aggregates only, so a password is enough for them.
-    response = client.post(
-        "/accounts/login/", {"username": "steve", "password": PASSWORD}, follow=True
-    )
-    assert response.redirect_chain[-1][0] == "/"
-    assert "Welcome, Steve" in response.content.decode()
+def test_everyone_needs_a_second_factor_steering_included(client, cast):
+    # Steering aggregates can re-identify people in a small community: a password is not
+    # enough for anyone.
+    for who in ("steve", "adam", "polly", "alice"):
+        client.logout()
+        response = client.post(
+            "/accounts/login/", {"username": who, "password": PASSWORD}, follow=True
+        )
+        assert response.redirect_chain[-1][0] == "/accounts/mfa/setup/?next=/", who
+        assert client.get("/").status_code == 302, who
 
 
 def test_a_wrong_password_gets_a_clear_message_that_names_no_account(client, cast):

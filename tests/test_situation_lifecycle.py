@@ -1,7 +1,7 @@
 import pytest
-from django.http import Http404
 
 from agencies.models import Agency
+from core.errors import NotFound, WrongState
 from situations import services
 from situations.models import (
     AffectedPerson,
@@ -53,8 +53,8 @@ def test_acceptance_releases_identity_to_exactly_the_assigned_agencies(cast):
     for holder in (cast.alice, cast.bob, cast.dave):
         assert opened.reference in visible(holder, "view_identity"), holder
     for intervening in (cast.bob, cast.dave):
-        assert opened.reference in visible(intervening, "log_response"), intervening
-    assert opened.reference not in visible(cast.alice, "log_response")  # originating only
+        assert opened.reference in visible(intervening, "respond"), intervening
+    assert opened.reference not in visible(cast.alice, "respond")  # originating only
     for other in (cast.carol, cast.erin, cast.charlie, cast.steve, cast.adam):
         assert opened.reference not in visible(other, "view_identity"), other
 
@@ -114,7 +114,7 @@ def test_conclusion_ends_logging_but_keeps_identity_until_purge(cast):
     opened = accept(cast, services.submit(cast.alice, make_situation(cast)))
     services.conclude(cast.carol, opened, ConclusionReason.objects.filter(outcome="lowered")[0])
     assert opened.reference in visible(cast.bob, "view_identity")
-    assert opened.reference not in visible(cast.bob, "log_response")
+    assert opened.reference not in visible(cast.bob, "respond")
 
 
 @pytest.mark.parametrize(
@@ -132,22 +132,22 @@ def test_conclusion_ends_logging_but_keeps_identity_until_purge(cast):
 def test_illegal_transitions_are_refused_and_change_nothing(story, cast, status_name, step):
     situation = getattr(story, status_name)
     before = Situation.objects.filter(pk=situation.pk).values().get()
-    # A draft is invisible to the chair (404); otherwise the state is wrong (TransitionError).
-    with pytest.raises((services.TransitionError, Http404)):
+    # A draft is invisible to the chair (NotFound); otherwise the state is wrong (WrongState).
+    with pytest.raises((WrongState, NotFound)):
         step(cast, situation)
     assert Situation.objects.filter(pk=situation.pk).values().get() == before
 
 
 def test_only_chairs_decide(cast):
     submitted = services.submit(cast.alice, make_situation(cast))
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.reject(cast.erin, submitted, "not_aer")
     assert Situation.objects.get(pk=submitted.pk).status == Status.SUBMITTED
 
 
 def test_only_the_originating_agency_submits(cast):
     draft = make_situation(cast)
-    with pytest.raises(Http404):
+    with pytest.raises(NotFound):
         services.submit(cast.bob, draft)
 
 
@@ -155,7 +155,7 @@ def test_the_second_of_two_decisions_on_the_same_situation_is_refused(cast):
     submitted = services.submit(cast.alice, make_situation(cast))
     stale = Situation.objects.get(pk=submitted.pk)
     accept(cast, submitted)
-    with pytest.raises(services.TransitionError):
+    with pytest.raises(WrongState):
         services.reject(cast.carol, stale, "not_aer")
     assert Situation.objects.get(pk=submitted.pk).status == Status.OPEN
 

@@ -1,4 +1,4 @@
-"""Seed the editable lists (domain.md §4). Administrators change them afterwards in the admin."""
+"""Seed the editable lists (docs/domain.md §4). Administrators change them afterwards in the admin."""
 
 from django.db import migrations
 

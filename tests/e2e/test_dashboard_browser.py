@@ -48,7 +48,7 @@ def test_a_steering_member_reads_a_closed_quarter_and_downloads_aggregates(
     with page.expect_download() as download:
         page.get_by_role("button", name="Download aggregates (CSV)").click()
     content = download.value.path().read_text()
-    assert "decision,Rejected,<5" in content and "REX-2024" not in content
+    assert '"decision","Rejected","<5"' in content and "REX-2024" not in content
     # Dates are refused, with the reason, and nothing is computed.
     page.goto(f"{live_server.url}/dashboard/?start=2024-06-01&end=2024-06-03")
     expect(

@@ -73,10 +73,21 @@ def test_a_situation_goes_from_draft_to_accepted_in_the_browser(
 
 
 def test_the_privacy_officer_pages_pass_axe(page, live_server, cast, story, sign_in_as, axe):
-    sign_in_as(cast.adam)
+    sign_in_as(cast.polly)
     page.goto(f"{live_server.url}/privacy/audit/")
     expect(page.get_by_role("heading", name="Audit trail")).to_be_visible()
     axe(page)
+    page.get_by_label("From").fill("2000-01-01")
+    page.get_by_role("button", name="Filter").click()
+    expect(page.get_by_role("table")).to_contain_text(story.open.reference)
+    axe(page)
+    for link, heading in (
+        ("Need-to-know grants", "Need-to-know grants"),
+        ("Retention", "Retention of identifying details"),
+    ):
+        page.get_by_role("link", name=link, exact=True).click()
+        expect(page.get_by_role("heading", name=heading)).to_be_visible()
+        axe(page)
 
 
 @pytest.mark.parametrize("state", ["open", "rejected", "concluded", "submitted"])

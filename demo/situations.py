@@ -5,9 +5,8 @@ from datetime import timedelta
 from django.utils import timezone
 
 from agencies.models import Agency, Site, User
-
-from . import services
-from .models import ConclusionReason, ProtectiveFactor, RiskFactor, Situation
+from situations import services
+from situations.models import ConclusionReason, ProtectiveFactor, RiskFactor, Situation
 
 SCENARIOS = [
     # (state, subject, age group, gender, narrative, factor names, accepted hours ago)

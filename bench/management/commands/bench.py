@@ -137,7 +137,7 @@ class Command(BaseCommand):
         if meeting is None:
             raise CommandError("No meeting in progress: run seed_scale on an empty database.")
         site, chair = meeting.site, meeting.chair
-        steering = User.objects.filter(role=User.Role.STEERING).first()
+        steering = User.objects.filter(is_steering=True).first()
         # The situation with most to show that the chair's own agency leads.
         detail = (
             Situation.objects.filter(site=site, status=Status.OPEN, lead_agency=chair.agency_id)
@@ -285,6 +285,9 @@ class Command(BaseCommand):
             [
                 str(Path(python).parent / "gunicorn"),
                 "focus.wsgi",
+                # As the Dockerfile runs it: tokens kept out of gunicorn's logs.
+                "--config",
+                str(ROOT / "gunicorn.conf.py"),
                 "--bind",
                 f"127.0.0.1:{port}",
                 "--workers",

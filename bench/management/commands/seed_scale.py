@@ -185,8 +185,11 @@ class Command(BaseCommand):
             (User.groups.through(user_id=u.pk, group_id=u.agency.group_id) for u in users),
             batch_size=BATCH,
         )
-        for username, role in [("bench.steering", User.Role.STEERING), ("bench.admin", "admin")]:
-            user = User(username=username, email=f"{username}@bench.invalid", role=role)
+        for username, role in [
+            ("bench.steering", "is_steering"),
+            ("bench.admin", "is_administrator"),
+        ]:
+            user = User(username=username, email=f"{username}@bench.invalid", **{role: True})
             user.set_unusable_password()
             user.save()
         by_site: dict[int, list[User]] = {}

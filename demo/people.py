@@ -4,7 +4,7 @@ import base64
 import hashlib
 from datetime import time
 
-from .models import Sector
+from agencies.models import Sector
 
 DEMO_PASSWORD = "focus-demo-2026"  # noqa: S105  # nosec B105
 

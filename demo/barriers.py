@@ -1,10 +1,9 @@
 """A demo barrier per site, linked to its open demo situations."""
 
 from agencies.models import Site, User
+from barriers import services
+from barriers.models import Barrier, BarrierCategory
 from situations.models import Situation, Status
-
-from . import services
-from .models import Barrier, BarrierCategory
 
 DEMO = {
     "REX": ("Youth services", "Youth mental-health waits exceed six months in the north end."),

@@ -16,7 +16,7 @@ from django_otp import login as otp_login
 from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from .access import safe_next
+from core.http import safe_next
 
 RECOVERY_CODES = 10
 

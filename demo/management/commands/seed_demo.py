@@ -3,10 +3,10 @@ from django.core.management.base import BaseCommand, CommandError
 from django.db import transaction
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
-from agencies import demo
-from agencies.demo import demo_totp_key, demo_totp_secret
+from access.policy import needs_second_factor
 from agencies.models import Agency, Membership, Site, User
-from core.security import mfa_required
+from demo import people as demo
+from demo.people import demo_totp_key, demo_totp_secret
 
 
 class Command(BaseCommand):
@@ -43,9 +43,10 @@ class Command(BaseCommand):
 
         names = self._names()
         people = []
-        people.append(self._person("admin", next(names), None, User.Role.ADMIN))
-        people.append(self._person("steering", next(names), None, User.Role.STEERING))
-        people.append(self._person("steering2", next(names), None, User.Role.STEERING))
+        people.append(self._person("admin", next(names), None, administrator=True))
+        people.append(self._person("privacy", next(names), None, privacy_officer=True))
+        people.append(self._person("steering", next(names), None, steering=True))
+        people.append(self._person("steering2", next(names), None, steering=True))
         for code, site in sites.items():
             lower = code.lower()
             seats = [(f"chair.{lower}", "SDO", Membership.Role.CHAIR)]
@@ -56,37 +57,46 @@ class Command(BaseCommand):
                 )
             seats.append((f"rep.{lower}.police", "MPS", Membership.Role.REPRESENTATIVE))
             for username, short, role in seats:
-                person = self._person(username, next(names), agencies[short], User.Role.MEMBER)
+                person = self._person(username, next(names), agencies[short])
                 Membership.objects.update_or_create(user=person, site=site, defaults={"role": role})
                 people.append(person)
         # One person sits at two tables, as outreach workers often do.
-        roamer = self._person("rep.roaming", next(names), agencies["CAC"], User.Role.MEMBER)
+        roamer = self._person("rep.roaming", next(names), agencies["CAC"])
         for code in ("REX", "BLC"):
             Membership.objects.update_or_create(
                 user=roamer, site=sites[code], defaults={"role": Membership.Role.REPRESENTATIVE}
             )
         people.append(roamer)
-        from situations.demo import seed_site
+        from demo.situations import seed_site
 
         situations = sum(seed_site(site) for site in sites.values())
-        from barriers.demo import seed_site as seed_barriers
-        from meetings.services import ensure_next_meeting
+        from demo.barriers import seed_site as seed_barriers
+        from meetings.services import schedule_all
 
         for site in sites.values():
-            ensure_next_meeting(site)
             seed_barriers(site)
+        schedule_all()
         self.stdout.write(
             f"Demo ready: {len(sites)} sites, {len(agencies)} agencies, {len(people)} people, "
             f"{situations} new situations. "
             f"Every demo password is {demo.DEMO_PASSWORD!r}."
         )
-        self.stdout.write("Try: admin, steering, chair.rex, cochair.rex, rep.rex.comh, rep.sca.cac")
+        accounts = (
+            "admin",
+            "privacy",
+            "steering",
+            "chair.rex",
+            "cochair.rex",
+            "rep.rex.comh",
+            "rep.sca.cac",
+        )
+        self.stdout.write("Try: " + ", ".join(accounts))
         self.stdout.write(
-            "Two-step sign-in: every demo person except the steering committee has an "
-            "authenticator key. Add one to an authenticator app, or print the current code with "
+            "Two-step sign-in: every demo person has an authenticator key. Add one to an "
+            "authenticator app, or print the current code with "
             "`python manage.py demo_totp USERNAME`. Keys of the accounts above:"
         )
-        for username in ("admin", "chair.rex", "cochair.rex", "rep.rex.comh", "rep.sca.cac"):
+        for username in accounts:
             self.stdout.write(f"  {username:14} {demo_totp_secret(username)}")
 
     def _names(self):
@@ -95,16 +105,27 @@ class Command(BaseCommand):
             last = demo.LAST_NAMES[(i * 7) % len(demo.LAST_NAMES)]
             yield first, last
 
-    def _person(self, username, name, agency, role) -> User:
+    def _person(
+        self,
+        username,
+        name,
+        agency=None,
+        *,
+        steering=False,
+        administrator=False,
+        privacy_officer=False,
+    ) -> User:
         first, last = name
         person = User.objects.filter(username=username).first() or User(username=username)
         person.first_name, person.last_name = first, last
         person.email = f"{username}@demo.focus.invalid"
-        person.agency, person.role, person.is_active = agency, role, True
+        person.agency, person.is_active = agency, True
+        person.is_steering, person.is_administrator = steering, administrator
+        person.is_privacy_officer = privacy_officer
         if not person.check_password(demo.DEMO_PASSWORD):
             person.set_password(demo.DEMO_PASSWORD)
         person.save()
-        if mfa_required(person):
+        if needs_second_factor(person):
             TOTPDevice.objects.update_or_create(
                 user=person,
                 name="authenticator",
