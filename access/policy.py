@@ -181,7 +181,9 @@ SITE = {
     "start_situation": (allow(Who.SEATED, in_=(State.ACTIVE,)),),
     "raise_barrier": (allow(Who.SEATED, in_=(State.ACTIVE,)),),
     # Aggregates: exact for chairs (their own sites), suppressed for the steering committee.
-    "count": (allow(*CHAIRS, Who.STEERING, in_=(State.ACTIVE,)),),
+    # Steering counts closed sites too: closing one must change no figure already published
+    # (the difference would be that site's figures, unprotected; dashboard/metrics.py).
+    "count": (allow(*CHAIRS, in_=(State.ACTIVE,)), allow(Who.STEERING)),
     "count_exactly": (allow(*CHAIRS, in_=(State.ACTIVE,)),),
     # The RTD-shaped, de-identified rows.
     "export_rows": (allow(*CHAIRS, in_=(State.ACTIVE,)),),

@@ -1,7 +1,7 @@
 from datetime import date
 
 from django.contrib import messages
-from django.db.models import Count, Max
+from django.db.models import Max
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
@@ -12,10 +12,10 @@ from access.decorators import requires
 from agencies.models import Site
 from core import exports
 from core.adapter import attempt
+from core.disclosure import Cell, Publication
 from core.errors import NotFound
 from core.forms import posted
 from core.http import safe_next
-from dashboard.suppression import Cell, suppress, suppress_total
 from situations.models import Situation
 
 from . import services
@@ -23,8 +23,27 @@ from .forms import ActionForm, LinkForm, OwnerForm, RaiseForm, StatusForm
 from .models import Barrier, BarrierCategory
 
 
-def _cell(n: int, suppressed: bool) -> Cell:
-    return suppress_total(n) if suppressed else Cell(n)
+def _quarter_of(month: date) -> str:
+    return f"{month.year}-Q{(month.month - 1) // 3 + 1}"
+
+
+def _evidence(entry: dict | None, suppressed: bool) -> Publication:
+    """One barrier's counts as one publication, for every page that shows them (register,
+    detail, quarterly report): the total, its site-and-month cells, and each quarter's sum
+    of them. Whatever one page withholds, the others withhold too."""
+    entry = entry or {"total": 0, "cells": []}
+    pub = Publication()
+    pub.count("total", entry["total"], cost=10)
+    quarters: dict[str, list] = {}
+    for c in entry["cells"]:
+        key = pub.count(("cell", c["site"], c["month"]), c["n"])
+        quarters.setdefault(_quarter_of(c["month"]), []).append(key)
+    pub.sum("total", [("cell", c["site"], c["month"]) for c in entry["cells"]])
+    for quarter, keys in quarters.items():
+        pub.count(("quarter", quarter), sum(pub.values[k] for k in keys), cost=5)
+        pub.sum(("quarter", quarter), keys)
+    pub.protect(suppressed=suppressed)
+    return pub
 
 
 def _counted_sites(user):
@@ -41,13 +60,11 @@ def _register_rows(barriers, user):
         .annotate(last_action=Max("actions__at"))
     )
     counts = services.evidence(barriers, _counted_sites(user))
-    return [
-        {
-            "barrier": b,
-            "evidence": _cell(counts.get(b.pk, {}).get("total", 0), suppressed),
-        }
-        for b in barriers
-    ]
+    rows = []
+    for b in barriers:
+        evidence = _evidence(counts.get(b.pk), suppressed)
+        rows.append({"barrier": b, "evidence": evidence["total"], "publication": evidence})
+    return rows
 
 
 @never_cache
@@ -119,22 +136,18 @@ def barrier_detail(request: HttpRequest, reference: str) -> HttpResponse:
             request, lambda: _steer(user, barrier, action, form), form=form, success=_("Saved.")
         ):
             return redirect(barrier)
-    counts = services.evidence([barrier], _counted_sites(user)).get(
-        barrier.pk, {"total": 0, "cells": []}
-    )
-    values = [c["n"] for c in counts["cells"]]
-    # The total is shown, so one small cell would follow by subtraction: suppress as a group.
-    shown = suppress(values, total_shown=True) if steering else [Cell(v) for v in values]
+    counts = services.evidence([barrier], _counted_sites(user)).get(barrier.pk)
+    evidence = _evidence(counts, steering)
     cells = [
-        {"site": c["site"], "month": c["month"], "n": cell}
-        for c, cell in zip(counts["cells"], shown, strict=True)
+        {"site": c["site"], "month": c["month"], "n": evidence[("cell", c["site"], c["month"])]}
+        for c in (counts or {"cells": []})["cells"]
     ]
     return render(
         request,
         "barriers/detail.html",
         {
             "barrier": barrier,
-            "total": _cell(counts["total"], steering),
+            "total": evidence["total"],
             "cells": cells,
             "actions": barrier.actions.select_related("actor", "actor__agency"),
             "forms": forms if can["steer"] else None,
@@ -229,23 +242,17 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
     """Barriers with their evidence, decisions and age; printable and as CSV."""
     user = request.user
     start, end, label = _quarter(request.GET.get("quarter", ""))
-    suppressed = user.is_steering
     barriers = Barrier.objects.restrict(user).filter(created_at__date__lt=end)
     rows = _register_rows(barriers, user)
-    linked_in_quarter = barriers.filter(
-        links__linked_at__date__gte=start, links__linked_at__date__lt=end
-    )
-    if not suppressed:
-        linked_in_quarter = linked_in_quarter.filter(
-            links__situation__site__in=_counted_sites(user)
-        )
-    in_quarter = dict(
-        linked_in_quarter.annotate(n=Count("links", distinct=True)).values_list("pk", "n")
-    )
     today = timezone.localdate()
     for row in rows:
         b = row["barrier"]
-        row["in_quarter"] = _cell(in_quarter.get(b.pk, 0), suppressed)
+        # The quarter's count is the sum of its months' cells, from the same publication
+        # as the barrier's page (a quarter without links has no cell: 0).
+        evidence = row["publication"]
+        row["in_quarter"] = (
+            evidence[("quarter", label)] if ("quarter", label) in evidence.shown else Cell(0)
+        )
         row["age_days"] = (today - timezone.localtime(b.created_at).date()).days
         row["decisions"] = [a for a in b.actions.all() if a.kind == "decision"]
     if request.GET.get("format") == "csv":

@@ -10,13 +10,62 @@ Definitions (written down so an evaluator can check them):
 - days open: acceptance to conclusion, for situations concluded in the period;
 - risk categories: how many accepted situations (presented in the period) have at least one
   factor in the category; factors per situation counts distinct factors.
+
+Disclosure control (design.md §7; docs/threat-model.md, "Aggregates")
+======================================================================
+Chairs see exact figures for the sites they chair, for any dates. Everything the steering
+committee sees goes through one step, `core.disclosure`, that treats the whole response -- every
+table, share, median and percentile, chart, monthly row, headline figure and the barrier
+tables; the page and its CSV alike, both rendered from the one result -- as one publication.
+
+**Why secondary suppression, not controlled rounding.** Statistics Canada's rounding (every
+count to a multiple of 5, totals rounded on their own) leaves no exact small count anywhere,
+but it makes every figure approximate, including the large ones the committee reads most, and
+shares or medians computed from unrounded data would undo it; rounding that keeps tables
+additive (controlled rounding) needs a solver per linked set of tables and has no solution for
+some of them. Suppression keeps every published number exact and only withholds what would let
+a small count be worked out, which is what design.md promises ("<5"). Its known weakness --
+a "<5" recovered by arithmetic on the other numbers -- is closed here by construction and
+checked: `Publication.protect` withholds further counts ("*") until an integer program finds,
+for every "<5", solutions of all published relations with that cell at 1 and at 4. The
+relations given to it are the ones a reader can know: each breakdown adds up to its total
+(situations presented, accepted, concluded), accepted and rejected add up to presented, the
+months add up to the period and each month's accepted and rejected to its presented, the
+situations presented by site add up to the total, each risk category is at most the accepted
+situations, and "New (accepted)" is withheld with "Accepted" (they are nearly always the same
+people). A share is published only when both of its counts are (so it tells nothing the counts
+do not); a median, percentile or rate over counts that are never shown is withheld when it
+rests on 1 to 4 situations. Withheld shares and medians read "withheld", never "<5" (it would
+read as "under 5 hours"). When no choice of "*" can save a "<5" (a handful of situations,
+where the "<5" cells themselves cap the totals), nothing is published for the period. Tables
+sorted by size list withheld rows last, by name, so their
+order gives nothing away. tests/test_disclosure_auditor.py requests the real pages and CSVs
+and bounds every "<5" by integer programming over all their numbers.
+
+**Which periods.** The committee reads closed calendar months, calendar quarters and Ontario
+fiscal years (April to March), never arbitrary dates and never a period still running:
+comparing two responses whose periods differ by one day, or the same running month on two
+days, would isolate the few situations in between with their whole profile.
+
+**Which sites.** None to choose: the committee's figures always cover every site of the
+deployment (closed sites included, so closing one changes no past figure), with a by-site
+count of situations presented inside the same publication. A site filter could not be made
+safe one response at a time: {REX, SCA} minus {REX} is SCA, counted without the suppression
+SCA's own response applies. With one scope there is nothing to subtract.
+
+**What remains.** Periods of different kinds nest (a quarter is its three months), a closed
+period changes when a late decision or a correction lands in it, and the dashboard's barrier
+trend adds up the barrier pages' cells: two responses *can* still be combined there.
+"Open at the end" chains one period to the next, so the committee is not shown it. Closing
+the rest needs suppression decided once per closed period and kept (a release ledger);
+docs/threat-model.md ("Aggregates") lists these risks.
 """
 
 from __future__ import annotations
 
 import statistics
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
@@ -26,6 +75,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Sector
+from core.disclosure import Cell, Publication, enough
 from situations.models import (
     MINOR_AGE_GROUPS,
     AgeGroup,
@@ -37,7 +87,7 @@ from situations.models import (
     SubjectType,
 )
 
-from .suppression import Cell, share, suppress, suppress_total
+WITHHELD = _("withheld")
 
 
 @dataclass
@@ -47,6 +97,9 @@ class Table:
     rows: list[tuple[str, Cell]]
     total: Cell | None = None
     note: str = ""
+    # Not broken down: its total is under 5 (the rows are left out, not just masked, since
+    # which rows exist would say which are not zero).
+    withheld: bool = False
 
     @property
     def max_value(self) -> int:
@@ -85,6 +138,8 @@ class Metrics:
     headline: list[Figure] = field(default_factory=list)
     tables: list[Table] = field(default_factory=list)
     months: list[dict] = field(default_factory=list)
+    # Too few situations to publish anything without revealing a small count.
+    withheld: bool = False
 
     def table(self, key: str) -> Table:
         return next(t for t in self.tables if t.key == key)
@@ -105,9 +160,17 @@ def _percentile(values: list[float], pct: int) -> float | None:
 def _fmt(value: float | None, unit: str, n: int, suppressed: bool) -> str | None:
     if value is None:
         return None
-    if suppressed and 0 < n < 5:
-        return "<5"
+    if suppressed and not enough(n):
+        return str(WITHHELD)
     return f"{value:.1f} {unit}"
+
+
+def _share(numerator: int, denominator: int, published: bool) -> str | None:
+    if denominator == 0:
+        return None
+    if not published:
+        return str(WITHHELD)
+    return f"{round(100 * numerator / denominator)}%"
 
 
 BREAKDOWNS = [
@@ -121,8 +184,9 @@ BREAKDOWNS = [
 ]
 
 
-def _breakdowns(presented) -> dict[str, list[tuple[str, int]]]:
-    """Every categorical breakdown in one scan, with a filtered count per value."""
+def _breakdowns(presented, sites) -> dict[str, list[tuple[str, str, int]]]:
+    """Every categorical breakdown in one scan, with a filtered count per value: rows of
+    (value, label, count)."""
     annotations = {}
     for key, field_name, choices, accepted_only in BREAKDOWNS:
         for value, _label in choices:
@@ -130,11 +194,15 @@ def _breakdowns(presented) -> dict[str, list[tuple[str, int]]]:
             if accepted_only:
                 condition &= Q(accepted_at__isnull=False)
             annotations[f"{key}__{value}"] = Count("pk", filter=condition)
+    for site in sites or ():
+        annotations[f"site__{site.pk}"] = Count("pk", filter=Q(site_id=site.pk))
     counts = presented.aggregate(**annotations)
-    return {
-        key: [(str(label), counts[f"{key}__{value}"]) for value, label in choices]
+    result = {
+        key: [(value, str(label), counts[f"{key}__{value}"]) for value, label in choices]
         for key, _field, choices, _accepted in BREAKDOWNS
     }
+    result["site"] = [(site.code, site.name, counts[f"site__{site.pk}"]) for site in sites or ()]
+    return result
 
 
 def _percentiles(queryset, expression_sql: str, python_value, percents=(50, 90)):
@@ -159,19 +227,31 @@ def _percentiles(queryset, expression_sql: str, python_value, percents=(50, 90))
     return len(values), [float(_percentile(values, pct)) for pct in percents]
 
 
-def _table(key, title, rows, suppressed, total=None, note="") -> Table:
-    values = [n for _, n in rows]
-    cells = suppress(values) if suppressed else [Cell(v) for v in values]
-    total_value = sum(values) if total is None else total
-    total_cell = suppress_total(total_value) if suppressed else Cell(total_value)
-    return Table(
-        key, title, list(zip([label for label, _ in rows], cells, strict=True)), total_cell, note
-    )
+def _months(start: date, end: date) -> list[date]:
+    months, month = [], start.replace(day=1)
+    while month <= end:
+        months.append(month)
+        month = (month + timedelta(days=32)).replace(day=1)
+    return months
 
 
-def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
-    """`base` is the Situation queryset the viewer may count (their sites)."""
+def _by_size(rows: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
+    """Largest first; withheld rows last and by name, so their place tells nothing about
+    their size."""
+    published = sorted((r for r in rows if not r[1].suppressed), key=lambda r: (-r[1].value, r[0]))
+    withheld = sorted((r for r in rows if r[1].suppressed), key=lambda r: r[0])
+    return published + withheld
+
+
+def compute(
+    base, start: date, end: date, *, suppressed: bool, sites=None, barriers=None
+) -> Metrics:
+    """`base` is the Situation queryset the viewer may count (their sites). `sites`, when
+    given, adds situations presented by site; `barriers` is `open_barrier_evidence()`'s
+    answer for the same sites and period, published with the rest."""
     metrics = Metrics(start, end, suppressed)
+    s = suppressed
+    pub = Publication()
     decided = base.filter(status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED])
     presented = decided.filter(first_presented_on__range=(start, end))
     accepted_presented = presented.filter(accepted_at__isnull=False)
@@ -181,11 +261,6 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
         total=Count("pk"),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         rejected=Count("pk", filter=Q(status=Status.REJECTED)),
-        minors=Count("pk", filter=Q(age_group__in=MINOR_AGE_GROUPS)),
-        police_originated=Count("pk", filter=Q(originating_agency__sector=Sector.POLICE)),
-        police_led=Count("pk", filter=Q(lead_agency__sector=Sector.POLICE)),
-        consent_obtained=Count("pk", filter=Q(consent=Consent.OBTAINED)),
-        consent_recorded=Count("pk", filter=~Q(consent="") & Q(accepted_at__isnull=False)),
     )
     flow = base.aggregate(
         new=Count("pk", filter=Q(accepted_at__date__range=(start, end))),
@@ -197,35 +272,17 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
             & Q(status__in=[Status.OPEN, Status.CONCLUDED]),
         ),
     )
-    s = suppressed
-    decision = _table(
-        "decision",
-        _("AER decision"),
-        [(str(_("Accepted")), head["accepted"]), (str(_("Rejected")), head["rejected"])],
-        s,
-    )
-    metrics.tables.append(decision)
-    metrics.tables.append(
-        _table(
-            "flow",
-            _("Situations in the period"),
-            [
-                (str(_("New (accepted)")), flow["new"]),
-                (str(_("Concluded")), flow["concluded"]),
-                (str(_("Open at the end")), flow["open"]),
-            ],
-            s,
-            total=None,
-        )
-    )
-    # The flow rows do not add up to a total, so each is suppressed on its own.
-    flow_table = metrics.tables[-1]
-    flow_table.rows = [
-        (label, suppress_total(cell.value) if s else cell) for label, cell in flow_table.rows
-    ]
-    flow_table.total = None
+    P = pub.count("presented", head["total"], cost=100)  # noqa: N806
+    A = pub.count("accepted", head["accepted"], cost=50)  # noqa: N806
+    R = pub.count("rejected", head["rejected"], cost=20)  # noqa: N806
+    C = pub.count("concluded", flow["concluded"], cost=50)  # noqa: N806
+    pub.sum(P, [A, R])
+    new = pub.count("new", flow["new"], cost=20)
+    pub.tie(new, A)
+    if not s:
+        pub.count("open", flow["open"])
 
-    # The response promise.
+    # The response promise and the medians: over counts that are never shown.
     accepted_in_period = base.filter(accepted_at__date__range=(start, end))
     promise = accepted_in_period.aggregate(
         on_time=Count(
@@ -251,53 +308,15 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
         f"concluded_on - (accepted_at AT TIME ZONE '{settings.TIME_ZONE}')::date",
         lambda s: (s.concluded_on - timezone.localtime(s.accepted_at).date()).days,
     )
-    metrics.headline = [
-        Figure(
-            _("Situations presented"), str(suppress_total(head["total"]) if s else head["total"])
-        ),
-        Figure(_("Accepted"), share(head["accepted"], head["total"], suppressed=s)),
-        Figure(
-            _("First contact, median"),
-            _fmt(contact_median, str(_("hours")), contact_n, s),
-            _("from acceptance"),
-        ),
-        Figure(
-            _("First contact within the promise"),
-            share(on_time, resolved, suppressed=s),
-            _("share of situations whose deadline has passed"),
-        ),
-        Figure(
-            _("Days open until conclusion, median"),
-            _fmt(days_median, str(_("days")), days_n, s),
-        ),
-        Figure(
-            _("Days open, 90th percentile"),
-            _fmt(days_p90, str(_("days")), days_n, s),
-        ),
-        Figure(_("Minors (under 18)"), share(head["minors"], head["total"], suppressed=s)),
-        Figure(
-            _("Originated by police"), share(head["police_originated"], head["total"], suppressed=s)
-        ),
-        Figure(_("Police-led"), share(head["police_led"], head["accepted"], suppressed=s)),
-        Figure(
-            _("Consent obtained"),
-            share(head["consent_obtained"], head["accepted"], suppressed=s),
-            _("of accepted situations; consent is recorded for every acceptance"),
-        ),
-    ]
 
-    metrics.tables.append(
-        _table(
-            "conclusion",
-            _("Conclusion reasons"),
-            list(
-                concluded.values_list("conclusion_reason__name")
-                .annotate(n=Count("pk"))
-                .order_by("-n", "conclusion_reason__name")
-            ),
-            s,
-        )
+    reasons = list(
+        concluded.values_list("conclusion_reason__name")
+        .annotate(n=Count("pk"))
+        .order_by("-n", "conclusion_reason__name")
     )
+    reason_keys = [pub.count(("conclusion", str(name)), n) for name, n in reasons]
+    pub.sum(C, reason_keys)
+
     factor_rows = SituationRiskFactor.objects.filter(
         person__isnull=True, situation__in=accepted_presented.values("pk")
     )
@@ -314,45 +333,40 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
     names = dict(RiskCategory.objects.filter(pk__in=by_category).values_list("pk", "name"))
     categories = sorted(
         ((names[pk], n) for pk, n in by_category.items()), key=lambda row: (-row[1], row[0])
-    )[:10]
-    # Categories overlap (a situation has several), so no total is shown or implied.
-    category_table = _table("categories", _("Top risk categories"), categories, False)
-    # One row per (situation, factor) without a person, by the unique constraint.
-    factors = list(
-        factor_rows.values_list("factor__name")
-        .annotate(n=Count("pk"))
-        .order_by("-n", "factor__name")[:10]
     )
-    factor_table = _table("factors", _("Top risk factors"), factors, False)
-    for table in (category_table, factor_table):
-        table.total = None
-        table.note = str(_("A situation counts once in each category or factor it has."))
-        if s:
-            table.rows = [(label, suppress_total(c.value)) for label, c in table.rows]
-    metrics.tables += [category_table, factor_table]
-    factor_count = factor_rows.count()
-    metrics.headline.append(
-        Figure(
-            _("Risk factors per accepted situation, average"),
-            f"{factor_count / head['accepted']:.1f}"
-            if head["accepted"] and not (s and 0 < head["accepted"] < 5)
-            else ("<5" if head["accepted"] else None),
+    if not s:
+        # Exact figures: the top ten. The committee gets every category (a top ten would say
+        # that each row left out is no larger than the last one shown) and no single factors.
+        categories = categories[:10]
+    category_keys = []
+    for name, n in categories:
+        key = pub.count(("category", name), n)
+        pub.at_most(key, A)
+        category_keys.append(key)
+    factors = []
+    if not s:
+        # One row per (situation, factor) without a person, by the unique constraint.
+        factors = list(
+            factor_rows.values_list("factor__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "factor__name")[:10]
         )
-    )
+        for name, n in factors:
+            pub.count(("factor", name), n)
+    factor_count = factor_rows.count()
 
-    breakdown = _breakdowns(presented)
-    titles = {
-        "subject": _("Subject types"),
-        "age": _("Age groups"),
-        "gender": _("Gender"),
-        "origin": _("Originating sector"),
-        "lead": _("Lead sector"),
-        "consent": _("Consent at acceptance"),
-    }
-    for key, title in titles.items():
-        metrics.tables.append(_table(key, title, breakdown[key], s))
+    breakdown = _breakdowns(presented, sites)
+    totals = {"subject": P, "age": P, "gender": P, "origin": P, "site": P, "lead": A, "consent": A}
+    for key, total in totals.items():
+        # Two or three sites' counts, each "<5", can cap the total; rather than withhold the
+        # period, the by-site table is left out then.
+        optional = "site" if key == "site" else ""
+        pub.sum(
+            total,
+            [pub.count((key, value), n, optional=optional) for value, _l, n in breakdown[key]],
+        )
 
-    # Monthly trends.
+    # Monthly trends: the months add up to the period, each month's decisions to its total.
     by_month = (
         presented.annotate(month=TruncMonth("first_presented_on"))
         .values("month")
@@ -369,33 +383,166 @@ def compute(base, start: date, end: date, *, suppressed: bool) -> Metrics:
         .annotate(n=Count("pk"))
         .order_by()
     )
-    months = {row["month"]: row for row in by_month}
-    for month in sorted(set(months) | set(concluded_by_month)):
-        row = months.get(month, {"presented": 0, "accepted": 0, "rejected": 0})
-        values = [
-            row["presented"],
-            row["accepted"],
-            row["rejected"],
-            concluded_by_month.get(month, 0),
-        ]
-        if s:
-            accepted_rejected = suppress([row["accepted"], row["rejected"]])
-            cells = [suppress_total(values[0]), *accepted_rejected, suppress_total(values[3])]
-        else:
-            cells = [Cell(v) for v in values]
-        metrics.months.append(
-            {
-                "month": month,
-                "presented": cells[0],
-                "accepted": cells[1],
-                "rejected": cells[2],
-                "concluded": cells[3],
-            }
+    rows = {row["month"]: row for row in by_month}
+    month_list = sorted(set(rows) | set(concluded_by_month))
+    if s:
+        # Every month of the period, so that which rows exist says nothing.
+        month_list = _months(start, end)
+    columns = {"presented": P, "accepted": A, "rejected": R, "concluded": C}
+    for month in month_list:
+        row = rows.get(month, {"presented": 0, "accepted": 0, "rejected": 0})
+        row = {**row, "concluded": concluded_by_month.get(month, 0)}
+        for column in columns:
+            pub.count(("month", month, column), row[column])
+        pub.sum(
+            ("month", month, "presented"),
+            [("month", month, "accepted"), ("month", month, "rejected")],
         )
+    for column, total in columns.items():
+        pub.sum(total, [("month", m, column) for m in month_list])
+
+    barrier_rows = {"barriers": [], "barrier_trend": []}
+    if barriers is not None:
+        by_barrier_category, by_barrier_month = barriers
+        barrier_rows = {"barriers": by_barrier_category, "barrier_trend": by_barrier_month}
+        for key, rows_ in barrier_rows.items():
+            for label, n in rows_:
+                pub.count((key, label), n)
+
+    pub.protect(suppressed=s)
+    if pub.withheld:
+        metrics.withheld = True
+        return metrics
+
+    # ---- What is shown, from the protected cells ---------------------------------------
+    def share(numerator_keys, denominator_key) -> str | None:
+        numerator = sum(pub.values[k] for k in numerator_keys)
+        published = not s or pub.known(*numerator_keys, denominator_key)
+        return _share(numerator, pub.values[denominator_key], published)
+
+    minors = [("age", group) for group in MINOR_AGE_GROUPS]
+    promise_published = not s or (enough(on_time) and enough(resolved - on_time))
+    metrics.headline = [
+        Figure(_("Situations presented"), pub[P].display),
+        Figure(_("Accepted"), share([A], P)),
+        Figure(
+            _("First contact, median"),
+            _fmt(contact_median, str(_("hours")), contact_n, s),
+            _("from acceptance"),
+        ),
+        Figure(
+            _("First contact within the promise"),
+            _share(on_time, resolved, promise_published),
+            _("share of situations whose deadline has passed"),
+        ),
+        Figure(
+            _("Days open until conclusion, median"),
+            _fmt(days_median, str(_("days")), days_n, s),
+        ),
+        Figure(
+            _("Days open, 90th percentile"),
+            _fmt(days_p90, str(_("days")), days_n, s),
+        ),
+        Figure(_("Minors (under 18)"), share(minors, P)),
+        Figure(_("Originated by police"), share([("origin", Sector.POLICE)], P)),
+        Figure(_("Police-led"), share([("lead", Sector.POLICE)], A)),
+        Figure(
+            _("Consent obtained"),
+            share([("consent", Consent.OBTAINED)], A),
+            _("of accepted situations; consent is recorded for every acceptance"),
+        ),
+    ]
+    accepted = head["accepted"]
+    # The average tells the number of (situation, factor) pairs, which is at least the sum
+    # of the category counts: with a category withheld it could narrow that category down.
+    average_published = not s or (pub.known(A, *category_keys) and enough(factor_count))
+    metrics.headline.append(
+        Figure(
+            _("Risk factors per accepted situation, average"),
+            (f"{factor_count / accepted:.1f}" if average_published else str(WITHHELD))
+            if accepted
+            else None,
+        )
+    )
+
+    def table(key, title, keys_and_labels, total=None, note="", by_size=False) -> Table:
+        rows_ = [(label, pub[k]) for k, label in keys_and_labels]
+        withheld = any(cell.withheld for _label, cell in rows_)
+        if withheld:
+            rows_ = []
+        elif by_size and s:
+            rows_ = _by_size(rows_)
+        return Table(key, title, rows_, pub[total] if total is not None else None, note, withheld)
+
+    overlap = str(_("A situation counts once in each category or factor it has."))
+    metrics.tables = [
+        table("decision", _("AER decision"), [(A, str(_("Accepted"))), (R, str(_("Rejected")))], P),
+        table(
+            "flow",
+            _("Situations in the period"),
+            [(new, str(_("New (accepted)"))), (C, str(_("Concluded")))]
+            + ([] if s else [("open", str(_("Open at the end")))]),
+        ),
+        table(
+            "conclusion",
+            _("Conclusion reasons"),
+            [(k, str(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
+            C,
+            by_size=True,
+        ),
+        table(
+            "categories",
+            _("Risk categories") if s else _("Top risk categories"),
+            [(k, name) for k, (name, _n) in zip(category_keys, categories, strict=True)],
+            note=overlap,
+            by_size=True,
+        ),
+    ]
+    if not s:
+        metrics.tables.append(
+            table(
+                "factors",
+                _("Top risk factors"),
+                [(("factor", name), name) for name, _n in factors],
+                note=overlap,
+            )
+        )
+    titles = {
+        "subject": _("Subject types"),
+        "age": _("Age groups"),
+        "gender": _("Gender"),
+        "origin": _("Originating sector"),
+        "lead": _("Lead sector"),
+        "consent": _("Consent at acceptance"),
+        "site": _("Situations presented, by site"),
+    }
+    for key, title in titles.items():
+        if key == "site" and (not sites or "site" in pub.dropped):
+            continue
+        metrics.tables.append(
+            table(
+                key,
+                title,
+                [((key, value), label) for value, label, _n in breakdown[key]],
+                totals[key],
+            )
+        )
+    if barriers is not None:
+        metrics.tables += [
+            table(
+                "barriers",
+                _("Open barriers: situations touched, by category"),
+                [(("barriers", label), label) for label, _n in barrier_rows["barriers"]],
+                by_size=True,
+            ),
+            table(
+                "barrier_trend",
+                _("Situations linked to barriers, by month"),
+                [(("barrier_trend", label), label) for label, _n in barrier_rows["barrier_trend"]],
+            ),
+        ]
+    metrics.months = [
+        {"month": month, **{column: pub[("month", month, column)] for column in columns}}
+        for month in month_list
+    ]
     return metrics
-
-
-def single_counts(key: str, title, rows: list[tuple[str, int]], suppressed: bool) -> Table:
-    """A table of counts that do not add up to a shown total: each cell is suppressed alone."""
-    cells = [suppress_total(n) if suppressed else Cell(n) for _label, n in rows]
-    return Table(key, title, list(zip([label for label, _n in rows], cells, strict=True)), None)

@@ -21,7 +21,7 @@ from core import exports
 from situations.models import Situation, SituationRiskFactor, Status
 
 from . import metrics
-from .forms import PeriodForm
+from .forms import PeriodForm, ReportingPeriodForm
 
 
 def _scope(user) -> tuple[list[Site], bool]:
@@ -78,11 +78,15 @@ def _data_version() -> str:
 
 def _compute(request):
     sites, suppressed = _scope(request.user)
-    form = PeriodForm(request.GET, sites=sites)
+    if suppressed:
+        form = ReportingPeriodForm(request.GET)
+    else:
+        form = PeriodForm(request.GET, sites=sites)
     result = None
     if form.is_valid():
-        chosen = form.chosen_sites()
-        start, end = form.cleaned_data["start"], form.cleaned_data["end"]
+        chosen = sites if suppressed else form.chosen_sites()
+        period = form.period()
+        start, end = period.start, period.end
         # Aggregates only (never a row) are cached, keyed by the data's version, so a change
         # to any counted situation is seen at once and a repeated view costs two queries.
         key = ":".join(
@@ -98,26 +102,16 @@ def _compute(request):
         )
         result = cache.get(key)
         if result is None:
+            # The barrier tables are part of the same publication as the rest.
             result = metrics.compute(
-                Situation.objects.filter(site__in=chosen), start, end, suppressed=suppressed
+                Situation.objects.filter(site__in=chosen),
+                start,
+                end,
+                suppressed=suppressed,
+                sites=chosen if suppressed else None,
+                barriers=open_barrier_evidence(chosen, start, end),
             )
             result.sites = chosen
-            by_category, by_month = open_barrier_evidence(chosen, start, end)
-            for table in (
-                metrics.single_counts(
-                    "barriers",
-                    _("Open barriers: situations touched, by category"),
-                    by_category,
-                    suppressed,
-                ),
-                metrics.single_counts(
-                    "barrier_trend",
-                    _("Situations linked to barriers, by month"),
-                    by_month,
-                    suppressed,
-                ),
-            ):
-                result.tables.append(table)
             result.key = key
             cache.set(key, result, timeout=FIGURES_SECONDS)
     return form, result, suppressed
@@ -155,9 +149,13 @@ def aggregate_csv(request: HttpRequest) -> HttpResponse:
     writer.writerow(["period", "start", result.period_start.isoformat()])
     writer.writerow(["period", "end", result.period_end.isoformat()])
     writer.writerow(["period", "sites", " ".join(site.code for site in result.sites)])
+    if result.withheld:
+        writer.writerow(["period", "figures", "withheld: too few situations"])
     for figure in result.headline:
         writer.writerow(["headline", str(figure.label), figure.value or ""])
     for table in result.tables:
+        if table.withheld:
+            writer.writerow([table.key, "rows", "withheld: rests on fewer than 5 situations"])
         for label, cell in table.rows:
             writer.writerow([table.key, label, cell.display])
         if table.total is not None:

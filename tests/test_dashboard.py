@@ -10,24 +10,11 @@ import time_machine
 
 from agencies.models import Agency, Sector
 from dashboard import metrics
-from dashboard.suppression import Cell, share, suppress
 from situations.models import ConclusionReason, RiskFactor, Situation, SituationRiskFactor
 from tests.factories import AgencyFactory
 
 TZ = ZoneInfo("America/Toronto")
 START, END = date(2026, 1, 1), date(2026, 6, 30)
-
-
-def test_suppression_hides_small_counts_and_their_complement():
-    assert [str(c) for c in suppress([9, 3])] == ["*", "<5"]
-    assert [str(c) for c in suppress([6, 3, 3, 0])] == ["6", "<5", "<5", "0"]
-    assert [str(c) for c in suppress([20, 7, 1])] == ["20", "*", "<5"]
-    assert [str(c) for c in suppress([0, 0])] == ["0", "0"]
-    assert [str(c) for c in suppress([4], total_shown=True)] == ["<5"]
-    assert share(3, 12, suppressed=True) == "<5"
-    assert share(6, 12, suppressed=True) == "50%"
-    assert share(3, 12, suppressed=False) == "25%"
-    assert Cell(7, suppressed=True, complementary=True).display == "*"
 
 
 @pytest.fixture
@@ -150,32 +137,72 @@ def test_chairs_see_exact_figures(cast, data):
 def test_the_steering_committee_sees_small_cells_suppressed(cast, data):
     m = rexdale(cast, suppressed=True)
     h = headline(m)
-    assert rows(m, "decision") == {"Accepted": "*", "Rejected": "<5"}  # 12 - 9 would give 3
+    # 12 - 9 would give 3: Accepted is withheld with the small Rejected.
+    assert rows(m, "decision") == {"Accepted": "*", "Rejected": "<5"}
     assert m.table("decision").total.display == "12"
-    assert rows(m, "categories") == {"Housing": "9", "Drugs": "<5"}
+    # Housing 9 would say that at least 9 were accepted, so at most 3 rejected.
+    assert rows(m, "categories") == {"Drugs": "<5", "Housing": "*"}
     assert rows(m, "age")["25–39"] == "<5" and rows(m, "age")["40–59"] == "<5"
-    assert rows(m, "age")["12–17"] == "6"
-    assert rows(m, "flow")["Concluded"] == "<5"
-    assert h["Days open until conclusion, median"] == "<5"  # from four situations
-    assert h["Police-led"] == "<5"  # 3 of 9
-    assert h["Minors (under 18)"] == "50%"
+    assert rows(m, "flow") == {"New (accepted)": "*", "Concluded": "<5"}  # no stock: it chains
+    assert h["Days open until conclusion, median"] == "withheld"  # from four situations
+    assert h["Police-led"] == "withheld"  # rests on the withheld Accepted
+    assert h["Accepted"] == "withheld"  # 75% of 12 would give 9
+    assert "factors" not in [t.key for t in m.tables]
     months = {r["month"].strftime("%Y-%m"): r for r in m.months}
+    # March's 4 presented were all accepted: one part, the same "<5" as its total.
+    assert months["2026-03"]["presented"].display == "<5"
     assert months["2026-03"]["accepted"].display == "<5"
+    # February's 8 concluded 1 and March's 2, of 4 (one more in May): the total is "<5",
+    # and three "<5" months would say it is at least 3, so they are not shown.
+    assert months["2026-02"]["concluded"].display == "withheld"
+    assert all(v != "<5" for label, v in h.items() if label != "Situations presented")
 
 
 def test_a_steering_member_uses_the_dashboard_and_downloads_aggregates(client, cast, data):
     client.force_login(cast.steve)
-    page = client.get("/dashboard/", {"start": START, "end": END, "site": ["REX"]})
+    quarter = {"kind": "quarter", "quarter": "2026-Q1"}
+    page = client.get("/dashboard/", quarter)
     body = page.content.decode()
+    assert "1 January 2026 to 31 March 2026" in body and "Every site" in body
     assert "&lt;5" in body and "REX-2026" not in body
-    csv_body = client.get(
-        "/dashboard/aggregates.csv", {"start": START, "end": END}
-    ).content.decode()
+    csv_body = client.get("/dashboard/aggregates.csv", quarter).content.decode()
     assert '"decision","Rejected","<5"' in csv_body
+    assert '"period","sites","REX SCA"' in csv_body
     assert "REX-2026" not in csv_body
     from auditlog.models import LogEntry
 
     assert LogEntry.objects.filter(actor=cast.steve, action=LogEntry.Action.ACCESS).exists()
+
+
+def test_the_steering_committee_starts_on_the_latest_closed_quarter(client, cast, data):
+    client.force_login(cast.steve)
+    with time_machine.travel(datetime(2026, 5, 20, 9, tzinfo=TZ), tick=False):
+        response = client.get("/dashboard/")
+    m = response.context["m"]
+    assert (m.period_start, m.period_end) == (date(2026, 1, 1), date(2026, 3, 31))
+
+
+DATES_REFUSED = "The steering committee reads closed reporting periods only"
+SITES_REFUSED = "The steering committee&#x27;s figures always cover every site together"
+
+
+@pytest.mark.parametrize(
+    ("params", "message"),
+    [
+        ({"start": "2026-01-01", "end": "2026-06-30"}, DATES_REFUSED),
+        ({"kind": "quarter", "quarter": "2026-Q1", "end": "2026-03-30"}, DATES_REFUSED),
+        ({"kind": "quarter", "quarter": "2026-Q1", "site": "REX"}, SITES_REFUSED),
+        ({"kind": "quarter", "quarter": "2031-Q1"}, "Select a valid choice."),
+        ({"kind": "month", "month": ""}, "Choose one from the list."),
+        ({"kind": "week", "month": "2026-03"}, "Select a valid choice."),
+    ],
+)
+def test_a_steering_member_gets_a_clear_message_and_no_figures(client, cast, data, params, message):
+    client.force_login(cast.steve)
+    response = client.get("/dashboard/", params)
+    assert message in response.content.decode()
+    assert response.context["m"] is None
+    assert client.get("/dashboard/aggregates.csv", params).status_code == 404
 
 
 @pytest.mark.parametrize(
@@ -190,9 +217,15 @@ def test_a_steering_member_uses_the_dashboard_and_downloads_aggregates(client, c
     ],
 )
 def test_bad_periods_and_sites_get_a_clear_message(client, cast, data, params, message):
-    client.force_login(cast.steve)
+    client.force_login(cast.carol)
     body = client.get("/dashboard/", params).content.decode()
     assert message in body
+
+
+def test_a_chair_keeps_free_dates_and_exact_figures(client, cast, data):
+    client.force_login(cast.carol)
+    response = client.get("/dashboard/", {"start": "2026-02-10", "end": "2026-02-10"})
+    assert headline(response.context["m"])["Situations presented"] == "8"
 
 
 def test_a_chair_cannot_choose_another_sites_data(client, cast, data):
@@ -227,8 +260,9 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(
     from django.test.utils import CaptureQueriesContext
 
     client.get("/")  # the session's first request records its start; not counted below
+    first_half = {"kind": "quarter", "quarter": "2026-Q2"}
     with CaptureQueriesContext(connection) as small:
-        client.get("/dashboard/", {"start": START, "end": END})
+        client.get("/dashboard/", first_half)
     for i in range(30):
         Situation.objects.create(
             site=cast.rex,
@@ -240,7 +274,7 @@ def test_the_dashboard_query_count_does_not_grow_with_the_data(
             originating_agency=data[0].originating_agency,
         )
     with CaptureQueriesContext(connection) as large:
-        client.get("/dashboard/", {"start": START, "end": END})
+        client.get("/dashboard/", first_half)
     assert len(small) == len(large) <= 30
 
 

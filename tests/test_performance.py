@@ -27,8 +27,8 @@ BUDGET = {
     "site situation list": 11,
     "situation detail": 14,
     "my agency's situations": 6,
-    "steering dashboard (12 months)": 8,
-    "steering dashboard (10 years)": 8,
+    "steering dashboard (quarter)": 8,
+    "steering dashboard (fiscal year)": 8,
 }
 
 

@@ -43,6 +43,7 @@ from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from agencies.models import Agency, Membership, Site, User
 from core.security import LAST_ACTIVITY, STARTED
+from dashboard.forms import closed_periods
 from meetings.models import AgendaItem, Meeting
 from situations.models import Situation, Status
 
@@ -167,8 +168,11 @@ class Command(BaseCommand):
             .first()
         )
         base_meeting = f"sites/{site.slug}/meetings/{meeting.key}/"
-        today = timezone.localdate()
-        ten_years = (today - timedelta(days=3650)).isoformat()
+        # The steering committee reads closed periods only: the latest quarter (the page's
+        # default) and the latest fiscal year.
+        periods = closed_periods(timezone.localdate())
+        _value, _label, quarter = periods["quarter"][0]
+        year, _label, fiscal = periods["year"][0]
         return [
             Page("meeting in progress", f"/{base_meeting}", chair, f"/bench-floor/{base_meeting}"),
             Page(
@@ -197,16 +201,16 @@ class Command(BaseCommand):
                 "/bench-floor/my/situations/",
             ),
             Page(
-                "steering dashboard (12 months)",
+                "steering dashboard (quarter)",
                 "/dashboard/",
                 steering,
-                "/bench-floor/dashboard/",
+                f"/bench-floor/dashboard/?start={quarter.start}&end={quarter.end}",
             ),
             Page(
-                "steering dashboard (10 years)",
-                f"/dashboard/?start={ten_years}&end={today}",
+                "steering dashboard (fiscal year)",
+                f"/dashboard/?kind=year&year={year}",
                 steering,
-                f"/bench-floor/dashboard/?start={ten_years}&end={today}",
+                f"/bench-floor/dashboard/?start={fiscal.start}&end={fiscal.end}",
             ),
         ]
 
