@@ -68,15 +68,15 @@ PAGES = [
 ]
 
 
-def _url(world, page) -> str | None:
+def _url(scene, page) -> str | None:
     matrix, row = page
     if matrix == "site":
         name, _method, _allowed, _ok, kwargs_for, state = row
         if state is not None:
             return None  # the test starts the meeting first
-        return site_matrix._url(name, kwargs_for, world)
+        return site_matrix._url(name, kwargs_for, scene)
     name, state = row[0], row[1]
-    target = getattr(world["story"], state) if state and state != "dashboard" else state
+    target = getattr(scene["story"], state) if state and state != "dashboard" else state
     return situation_matrix.url_for(name, target)
 
 
@@ -114,7 +114,7 @@ values = st.one_of(
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 @given(data=st.data())
-def test_no_get_parameter_makes_any_page_answer_500(client, cast, world, page, data):
+def test_no_get_parameter_makes_any_page_answer_500(client, cast, world, page, data):  # noqa: F811
     if page[0] == "site" and page[1][5] == "running":
         from meetings import services as meetings
         from meetings.models import Meeting
