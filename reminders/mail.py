@@ -72,6 +72,7 @@ def _send_smtp(backend: SMTPBackend, message: EmailMessage, before_handover) -> 
     backend.open()
     smtp = backend.connection
     try:
+        smtp.ehlo_or_helo_if_needed()
         code, reply = smtp.mail(sender)
         if code != 250:
             raise MailRejected(f"MAIL {code}")
