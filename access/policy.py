@@ -40,7 +40,7 @@ class Who(StrEnum):
     RECIPIENT = "recipient"
     # The person may view the situation the object is about.
     SEES_SITUATION = "sees_situation"
-    # The person's agency owns the object (an action item).
+    # The person's agency owns the object (an action item; a contact attempt it logged).
     OWNER = "owner"
 
 
@@ -60,6 +60,7 @@ class Kind(StrEnum):
     ACTION_ITEM = "action_item"
     BARRIER = "barrier"
     REMINDER = "reminder"
+    CONTACT_ATTEMPT = "contact_attempt"
     PERSON = "person"
     AUDIT_ENTRY = "audit_entry"
 
@@ -232,6 +233,13 @@ REMINDER = {
     "view": (allow(Who.RECIPIENT),),
 }
 
+# A contact attempt in a situation's log (filter 4). The log is read with the situation
+# ("view_response"); an entry is corrected or deleted only by the agency that logged it, and
+# only while the clock it may have stopped can still change. Its states are its situation's.
+CONTACT_ATTEMPT = {
+    "correct": (allow(Who.OWNER, in_=(State.OPEN,)),),
+}
+
 # ---- People and the audit trail ----------------------------------------------------------------
 
 PERSON = {
@@ -259,6 +267,9 @@ SCOPES = {
     Kind.MEETING: (Who.SEATED,),
     Kind.AGENDA_ITEM: (Who.SEATED, Who.SEES_SITUATION),
     Kind.ACTION_ITEM: (Who.SEATED,),
+    # Only while the agency may still write the situation's log: one taken off the situation
+    # keeps its entries in the log but can no longer change them.
+    Kind.CONTACT_ATTEMPT: (Who.SEATED, Granted.LOG_RESPONSE),
 }
 
 RULES = {
@@ -269,6 +280,7 @@ RULES = {
     Kind.ACTION_ITEM: ACTION_ITEM,
     Kind.BARRIER: BARRIER,
     Kind.REMINDER: REMINDER,
+    Kind.CONTACT_ATTEMPT: CONTACT_ATTEMPT,
     Kind.PERSON: PERSON,
     Kind.AUDIT_ENTRY: AUDIT_ENTRY,
 }

@@ -6,6 +6,7 @@ from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_GET
 
+from . import readiness
 from .models import Heartbeat
 
 
@@ -17,21 +18,24 @@ def healthz(request: HttpRequest) -> JsonResponse:
     return JsonResponse({"status": "ok"})
 
 
-def _check_database() -> str | None:
+def _problem(check) -> str | None:
+    """Run one check; any exception is its problem, by class name only (never a URL or a
+    message, which could hold a host name or a password)."""
     try:
-        with connection.cursor() as cursor:
-            cursor.execute("SELECT 1")
+        return check()
     except Exception as exc:  # noqa: BLE001 - any failure means not ready
         return type(exc).__name__
+
+
+def _check_database() -> str | None:
+    with connection.cursor() as cursor:
+        cursor.execute("SELECT 1")
     return None
 
 
 def _check_broker() -> str | None:
-    try:
-        with celery_app.connection_for_write() as conn:
-            conn.ensure_connection(max_retries=1, timeout=2)
-    except Exception as exc:  # noqa: BLE001
-        return type(exc).__name__
+    with celery_app.connection_for_write() as conn:
+        conn.ensure_connection(max_retries=1, timeout=2)
     return None
 
 
@@ -48,12 +52,18 @@ def _check_heartbeat(name: str) -> str | None:
 @login_not_required
 @never_cache
 def readyz(request: HttpRequest) -> JsonResponse:
-    """Ready: database, broker and the periodic jobs' heartbeats (settings.HEARTBEATS).
-    Error names only, never URLs."""
-    checks = {"database": _check_database(), "broker": _check_broker()}
+    """Ready: database, broker, the periodic jobs' heartbeats (settings.HEARTBEATS) and the
+    checks apps register (core/readiness.py). Always JSON: a database that fails half-way
+    (after the first check) makes the later checks fail, not the page."""
+    checks = {"database": _problem(_check_database), "broker": _problem(_check_broker)}
     database_ok = checks["database"] is None
-    for check, heartbeat in settings.HEARTBEATS.items():
-        checks[check] = _check_heartbeat(heartbeat) if database_ok else "unknown"
+    later = {
+        name: (lambda heartbeat=heartbeat: _check_heartbeat(heartbeat))
+        for name, heartbeat in settings.HEARTBEATS.items()
+    }
+    later.update(readiness.registered())
+    for name, check in later.items():
+        checks[name] = _problem(check) if database_ok else "unknown"
     ok = all(problem is None for problem in checks.values())
     body = {
         "status": "ok" if ok else "fail",

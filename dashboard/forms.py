@@ -5,6 +5,8 @@ from django import forms
 from django.utils import formats, timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import SaneDateField
+
 # The first fiscal year offered: FOCUS Rexdale, the first table, began in January 2013.
 FIRST_FISCAL_YEAR = 2012
 
@@ -136,8 +138,8 @@ class ReportingPeriodForm(forms.Form):
 class PeriodForm(forms.Form):
     """A chair's period: any dates, for the sites they chair."""
 
-    start = forms.DateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
-    end = forms.DateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
+    start = SaneDateField(label=_("From"), widget=forms.DateInput(attrs={"type": "date"}))
+    end = SaneDateField(label=_("To"), widget=forms.DateInput(attrs={"type": "date"}))
     site = forms.MultipleChoiceField(
         label=_("Sites"),
         required=False,

@@ -18,7 +18,7 @@ from agencies.models import Site
 from barriers.models import Barrier, BarrierLink
 from barriers.services import open_barrier_evidence
 from core import exports
-from situations.models import Situation, SituationRiskFactor, Status
+from situations.models import AgeGroup, Gender, Situation, SituationRiskFactor, Status
 
 from . import metrics
 from .forms import PeriodForm, ReportingPeriodForm
@@ -196,6 +196,13 @@ RTD_COLUMNS = [
     exports.Column("date_concluded", _("Date concluded")),
 ]
 NA = "N/A"
+# "Unknown / not recorded" is written as the RTD's `unknown` (docs/exports.md); so is a value
+# outside the list, such as an empty one, rather than a code the province would not know.
+RTD_UNKNOWN = AgeGroup.UNKNOWN.value
+
+
+def _rtd_code(value: str, codes) -> str:
+    return value if value in codes else RTD_UNKNOWN
 
 
 def _export_site(request: HttpRequest, code: str) -> Site:
@@ -236,8 +243,8 @@ def rtd_rows(site: Site):
             s.status,
             s.first_presented_on,
             s.subject_type,
-            s.age_group,
-            s.gender,
+            _rtd_code(s.age_group, AgeGroup.values),
+            _rtd_code(s.gender, Gender.values),
             s.originating_agency.name,
             s.originating_agency.sector,
             s.referral_source.name if s.referral_source else "",

@@ -5,6 +5,7 @@ from django.core.exceptions import ValidationError
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import SaneDateField, SaneDateTimeField
 from core.forms import BoundedModelChoiceField
 from situations.forms import AcceptForm, RejectForm
 from situations.models import ConclusionReason
@@ -71,7 +72,7 @@ def _future(value):
 
 
 class RescheduleForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("New date and time"), widget=DATETIME)
+    starts_at = SaneDateTimeField(label=_("New date and time"), widget=DATETIME)
     reason = forms.CharField(
         label=_("Why it moves"),
         max_length=300,
@@ -91,7 +92,7 @@ class CancelForm(forms.Form):
 
 
 class ExtraMeetingForm(forms.Form):
-    starts_at = forms.DateTimeField(label=_("Date and time"), widget=DATETIME)
+    starts_at = SaneDateTimeField(label=_("Date and time"), widget=DATETIME)
     reason = forms.CharField(
         label=_("What it is for"),
         max_length=300,
@@ -120,7 +121,7 @@ class ActionForm(forms.Form):
         help_text=_("What is to be done, de-identified."),
     )
     owner = BoundedModelChoiceField(label=_("Owner agency"), queryset=None)
-    due_on = forms.DateField(label=_("Due"), widget=DATE)
+    due_on = SaneDateField(label=_("Due"), widget=DATE)
 
     def __init__(self, *args, site, **kwargs):
         super().__init__(*args, **kwargs)

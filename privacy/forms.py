@@ -4,15 +4,17 @@ from auditlog.models import LogEntry
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from core.fields import SaneDateField
+
 # Dates outside this range are typing mistakes; they are refused rather than overflowing.
 EARLIEST, LATEST = date(2000, 1, 1), date(2100, 12, 31)
 
 
 class AuditFilterForm(forms.Form):
-    start = forms.DateField(
+    start = SaneDateField(
         label=_("From"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
-    end = forms.DateField(
+    end = SaneDateField(
         label=_("To"), required=False, widget=forms.DateInput(attrs={"type": "date"})
     )
     record = forms.CharField(

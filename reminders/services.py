@@ -3,7 +3,8 @@
 - The deadline lives in PostgreSQL; no task is scheduled per deadline.
 - `sweep` catches up on everything due (never "due this minute"), claims situations with
   SKIP LOCKED, and writes reminder rows under a unique constraint, so a repeat is harmless.
-- `deliver` sends one reminder; a row lock and `sent_at` make a second delivery a no-op.
+- `deliver` sends one reminder; a claim and `sent_at` make a second delivery a no-op, and the
+  send is recorded before the mail server is committed to it (reminders/mail.py).
 """
 
 from __future__ import annotations
@@ -11,9 +12,10 @@ from __future__ import annotations
 import logging
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
+from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
@@ -24,6 +26,7 @@ from core.models import Heartbeat
 from situations.clock import Rung, rung_due_at
 from situations.models import Situation, Status
 
+from . import mail
 from .models import PENDING, Reminder
 
 log = logging.getLogger(__name__)
@@ -143,7 +146,12 @@ class DeliveryFailed(Exception):
     pass
 
 
-def _email(reminder: Reminder) -> tuple[str, str]:
+# A claim older than this is a worker that died while sending: another may take the reminder.
+# Longer than an SMTP conversation can last (EMAIL_TIMEOUT), shorter than REDELIVER_AFTER.
+CLAIM_LASTS = timedelta(minutes=3)
+
+
+def _email(reminder: Reminder) -> EmailMessage:
     situation = reminder.situation
     context = {
         "reminder": reminder,
@@ -153,13 +161,19 @@ def _email(reminder: Reminder) -> tuple[str, str]:
     }
     subject = render_to_string("reminders/email_subject.txt", context).strip()
     body = render_to_string("reminders/email_body.txt", context)
-    return subject, body
+    domain = urlsplit(settings.SITE_URL).hostname or "localhost"
+    return EmailMessage(
+        subject,
+        body,
+        None,
+        [reminder.recipient.email],
+        headers={"Message-ID": mail.message_id(reminder.key, domain)},
+    )
 
 
-def deliver(reminder_id: int, now: datetime | None = None) -> str:
-    """Send one reminder. Returns what happened; raises DeliveryFailed to ask for a retry."""
-    now = now or timezone.now()
-    error = None
+def _claim_to_send(reminder_id: int, now: datetime) -> tuple[Reminder | None, str]:
+    """Lock the reminder, check it should still go, and take a claim on sending it, committed
+    before any mail server is contacted."""
     with transaction.atomic():
         reminder = (
             # Lock the reminder row only: locking the joined situation, site and person too
@@ -167,10 +181,11 @@ def deliver(reminder_id: int, now: datetime | None = None) -> str:
             Reminder.objects.select_for_update(skip_locked=True, of=("self",))
             .select_related("situation__site", "recipient")
             .filter(PENDING, pk=reminder_id)
+            .filter(Q(claimed_at__isnull=True) | Q(claimed_at__lte=now - CLAIM_LASTS))
             .first()
         )
         if reminder is None:
-            return "skipped"  # sent, failed, cancelled, or another worker has it right now
+            return None, "skipped"  # sent, failed, cancelled, or another worker has it
         situation = reminder.situation
         still_entitled = reminder.recipient_id in recipients(situation, Rung(reminder.rung))
         if (
@@ -180,36 +195,90 @@ def deliver(reminder_id: int, now: datetime | None = None) -> str:
         ):
             reminder.cancelled_at = now
             reminder.save(update_fields=["cancelled_at"])
-            return "cancelled"
+            return None, "cancelled"
         reminder.attempts += 1
-        try:
-            subject, body = _email(reminder)
-            send_mail(subject, body, None, [reminder.recipient.email])
-        except Exception as exc:  # noqa: BLE001 - any transport error is retried, then recorded
-            error = f"{type(exc).__name__}: {exc}"[:300]
-            reminder.last_error = error
-            if reminder.attempts >= MAX_ATTEMPTS:
-                reminder.failed_at = now
-            reminder.save(update_fields=["attempts", "last_error", "failed_at"])
-        else:
-            reminder.sent_at = now
-            reminder.last_error = ""
-            reminder.save(update_fields=["attempts", "sent_at", "last_error"])
-            return "sent"
+        reminder.claimed_at = now
+        reminder.save(update_fields=["attempts", "claimed_at"])
+    return reminder, "claimed"
+
+
+def deliver(reminder_id: int, now: datetime | None = None) -> str:
+    """Send one reminder. Returns what happened; raises DeliveryFailed to ask for a retry.
+
+    The send is recorded (handed_over_at, its own committed transaction) before the mail
+    server is committed to the message, and only while the reminder is still this worker's
+    and still due: a database that is gone, or a contact logged a moment ago, stops the
+    message before it leaves. What remains at least once is the moment between the server
+    accepting and sent_at being committed: a repeat then carries the same Message-ID."""
+    now = now or timezone.now()
+    reminder, outcome = _claim_to_send(reminder_id, now)
+    if reminder is None:
+        return outcome
+
+    def record_handover():
+        with transaction.atomic():
+            still_ours = (
+                Reminder.objects.filter(PENDING, pk=reminder.pk, claimed_at=now)
+                .filter(situation__status=Status.OPEN, situation__first_contact_at__isnull=True)
+                .update(handed_over_at=now)
+            )
+        if not still_ours:
+            raise mail.HandOverRefused("no longer due")
+
+    error = None
+    try:
+        mail.send(_email(reminder), before_handover=record_handover)
+    except mail.HandOverRefused:
+        # Stopped before it left: whatever changed is seen by the next attempt.
+        Reminder.objects.filter(pk=reminder.pk, claimed_at=now).update(claimed_at=None)
+        return "withheld"
+    except Exception as exc:  # noqa: BLE001 - any transport error is retried, then recorded
+        error = f"{type(exc).__name__}: {exc}"[:300]
+    if error is None:
+        Reminder.objects.filter(pk=reminder.pk).update(sent_at=now, last_error="")
+        return "sent"
+    failed = reminder.attempts >= MAX_ATTEMPTS
+    Reminder.objects.filter(pk=reminder.pk, claimed_at=now).update(
+        last_error=error, failed_at=now if failed else None, claimed_at=None
+    )
     log.warning("reminder %s delivery failed (attempt %s)", reminder_id, reminder.attempts)
-    if reminder.failed_at:
+    if failed:
         return "failed"
     raise DeliveryFailed(error)
 
 
 def cancel_pending(situation: Situation, now: datetime | None = None) -> int:
-    """Contact was logged: nothing still queued for this situation goes out."""
+    """The clock stopped: nothing still queued for this situation goes out. (Its
+    notifications stop counting as new by themselves: models.CLOCK_STOPPED.)"""
     return Reminder.objects.filter(PENDING, situation=situation).update(
         cancelled_at=now or timezone.now()
     )
 
 
-def unread_count(user: User) -> int:
+def restore_cancelled(situation: Situation) -> int:
+    """The clock runs again (its only successful contact was deleted or corrected): what was
+    cancelled unsent may go out after all. Delivery checks again, for each one, that it is
+    still due and its recipient still entitled, so restoring too much sends nothing wrong."""
     return Reminder.objects.filter(
-        recipient=user, read_at__isnull=True, cancelled_at__isnull=True
-    ).count()
+        situation=situation,
+        cancelled_at__isnull=False,
+        sent_at__isnull=True,
+        failed_at__isnull=True,
+    ).update(cancelled_at=None, enqueued_at=None, claimed_at=None, queued_at=timezone.now())
+
+
+def unread_count(user: User) -> int:
+    return Reminder.objects.filter(recipient=user).unread().count()
+
+
+# A reminder queued longer than this without being sent means delivery is stuck (no worker,
+# a broker that loses messages, a mail server refusing everything), whatever the beat says.
+BACKLOG_AFTER = timedelta(minutes=10)
+
+
+def backlog(now: datetime | None = None) -> str | None:
+    """For /readyz: how many reminders have waited too long to be sent, if any. Counted from
+    the pending index; a count, never which situations."""
+    cutoff = (now or timezone.now()) - BACKLOG_AFTER
+    waiting = Reminder.objects.filter(PENDING, queued_at__lte=cutoff).count()
+    return f"{waiting} queued over 10 min" if waiting else None

@@ -12,31 +12,44 @@ from django.utils.translation import ngettext
 
 
 class ClockState(StrEnum):
+    # Running: no first contact yet and the situation is open.
     ON_TIME = "on_time"
     AT_RISK = "at_risk"
     OVERDUE = "overdue"
-    MET = "met"
+    # Stopped: the final result, which no longer changes with the time of day.
+    MET = "met"  # first contact by the deadline
     MISSED = "missed"  # first contact came, but after the deadline
+    NOT_MET = "not_met"  # the situation left "open" (concluded) with no contact logged
 
 
 LABELS = {
     ClockState.ON_TIME: _("On time"),
     ClockState.AT_RISK: _("At risk"),
     ClockState.OVERDUE: _("Overdue"),
-    ClockState.MET: _("Met"),
+    ClockState.MET: _("Met on time"),
     ClockState.MISSED: _("Met late"),
+    ClockState.NOT_MET: _("Not met"),
 }
+
+FINAL_STATES = frozenset({ClockState.MET, ClockState.MISSED, ClockState.NOT_MET})
 
 
 @dataclass(frozen=True)
 class Clock:
     state: ClockState
     due_at: datetime
-    remaining: timedelta  # negative when overdue
+    # Running: the time left (negative when overdue). Stopped: from when it stopped (first
+    # contact, or the conclusion when there was none) to the deadline, fixed from then on.
+    remaining: timedelta
 
     @property
     def label(self):
         return LABELS[self.state]
+
+    @property
+    def final(self) -> bool:
+        """The clock has stopped: its result is shown, never a countdown."""
+        return self.state in FINAL_STATES
 
     @property
     def hours_left(self) -> int:
@@ -45,14 +58,21 @@ class Clock:
     def __str__(self) -> str:
         # Built here rather than in a template: a meeting shows 40 clocks, and a
         # {% blocktranslate count %} per clock was a tenth of the page's time.
-        if self.state not in (ClockState.ON_TIME, ClockState.AT_RISK):
+        if self.final or self.state == ClockState.OVERDUE:
             return str(self.label)
         hours = self.hours_left
         left = ngettext("%(hours)d hour left", "%(hours)d hours left", hours) % {"hours": hours}
         return f"{self.label} · {left}"
 
 
+# The one status in which a clock without a first contact still runs. Compared as a string:
+# the clock knows the record's fields, not its model (situations.models imports nothing here).
+RUNNING_STATUS = "open"
+
+
 def clock_for(situation, now: datetime | None = None) -> Clock | None:
+    """The clock of an accepted situation; None for one the table never accepted (a draft,
+    a submitted, rejected or withdrawn one has no clock to show)."""
     if situation.accepted_at is None or situation.response_due_at is None:
         return None
     now = now or timezone.now()
@@ -62,6 +82,11 @@ def clock_for(situation, now: datetime | None = None) -> Clock | None:
         return Clock(
             ClockState.MET if met else ClockState.MISSED, due, due - situation.first_contact_at
         )
+    if situation.status != RUNNING_STATUS:
+        # Concluded (or otherwise closed) with no contact: the result is final. The margin is
+        # counted to when it stopped, so it reads the same tomorrow as today.
+        stopped = situation.concluded_at or due
+        return Clock(ClockState.NOT_MET, due, due - stopped)
     remaining = due - now
     if remaining <= timedelta(0):
         state = ClockState.OVERDUE

@@ -8,6 +8,7 @@ from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Agency, Site
+from core.fields import SaneDateField, SaneDateTimeField
 from core.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
 
 from . import services
@@ -31,6 +32,30 @@ from .models import (
 
 CHECKBOXES = forms.CheckboxSelectMultiple
 
+# The first choice of a list that must not start on a real value: one careless click or a
+# form sent as it came would otherwise record an age, a gender or a contact that never was.
+CHOOSE = ("", _("Choose…"))
+
+
+def choose(choices) -> list:
+    return [CHOOSE, *choices]
+
+
+# The age groups as ranges of whole years, to check a date of birth against.
+AGE_RANGES = {
+    AgeGroup.A0_11: (0, 11),
+    AgeGroup.A12_17: (12, 17),
+    AgeGroup.A18_24: (18, 24),
+    AgeGroup.A25_39: (25, 39),
+    AgeGroup.A40_59: (40, 59),
+    AgeGroup.A60: (60, 200),
+}
+OLDEST = 120  # years: an approximate age beyond this is a typing error
+
+
+def age_on(born, day) -> int:
+    return day.year - born.year - ((day.month, day.day) < (born.month, born.day))
+
 
 class GroupedCheckboxes(forms.CheckboxSelectMultiple):
     """One fieldset per category, so screen readers announce the group of each factor."""
@@ -53,10 +78,13 @@ class SituationForm(forms.Form):
     subject_type = forms.ChoiceField(label=_("Subject type"), choices=SubjectType.choices)
     age_group = forms.ChoiceField(
         label=_("Age group"),
-        choices=AgeGroup.choices,
-        help_text=_("For a person; “Not applicable” for a group or place."),
+        choices=choose(AgeGroup.choices),
+        help_text=_(
+            "For a person; “Unknown / not recorded” if you do not know, “Not applicable” for "
+            "a group or place."
+        ),
     )
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    gender = forms.ChoiceField(label=_("Gender"), choices=choose(Gender.choices))
     referral_source = BoundedModelChoiceField(
         label=_("Original referral source, if not your agency"),
         queryset=Agency.objects.filter(active=True),
@@ -214,7 +242,7 @@ class ConcludeForm(forms.Form):
             outcome=ConclusionReason.Outcome.REJECTED
         ),
     )
-    concluded_on = forms.DateField(
+    concluded_on = SaneDateField(
         label=_("Date concluded"),
         widget=forms.DateInput(attrs={"type": "date"}),
         initial=timezone.localdate,
@@ -233,16 +261,23 @@ class PersonForm(forms.Form):
         max_length=40,
         help_text=_("A neutral label such as “Person A” or “Parent”, never a name."),
     )
-    age_group = forms.ChoiceField(label=_("Age group"), choices=AgeGroup.choices)
-    gender = forms.ChoiceField(label=_("Gender"), choices=Gender.choices)
+    age_group = forms.ChoiceField(
+        label=_("Age group"),
+        choices=choose(AgeGroup.choices),
+        help_text=_("“Unknown / not recorded” if you do not know."),
+    )
+    gender = forms.ChoiceField(label=_("Gender"), choices=choose(Gender.choices))
     full_name = forms.CharField(label=_("Name"), max_length=200, required=False)
-    date_of_birth = forms.DateField(
+    date_of_birth = SaneDateField(
         label=_("Date of birth"),
         required=False,
         widget=forms.DateInput(attrs={"type": "date"}),
     )
-    approximate_age = forms.CharField(
-        label=_("Approximate age, if the date of birth is unknown"), max_length=40, required=False
+    approximate_age = forms.IntegerField(
+        label=_("Approximate age in years, if the date of birth is unknown"),
+        min_value=0,
+        max_value=OLDEST,
+        required=False,
     )
     location = forms.CharField(
         label=_("Address or location description"),
@@ -305,9 +340,30 @@ class PersonForm(forms.Form):
     def clean(self):
         data = super().clean()
         details = ["date_of_birth", "approximate_age", "location", "contact_notes"]
-        if any(data.get(name) for name in details) and not data.get("full_name", "").strip():
+        given = [name for name in details if data.get(name) not in (None, "")]
+        if given and not data.get("full_name", "").strip():
             self.add_error("full_name", _("Identifying details need a name to belong to."))
+        self._check_age(data)
         return data
+
+    def _check_age(self, data) -> None:
+        """The age group must agree with the date of birth (or the approximate age), as of the
+        day the form is saved."""
+        bounds = AGE_RANGES.get(data.get("age_group"))
+        born, approximate = data.get("date_of_birth"), data.get("approximate_age")
+        if born is not None:
+            age = age_on(born, timezone.localdate())
+        elif approximate is not None:
+            age = approximate
+        else:
+            return
+        if data.get("age_group") == AgeGroup.NA:
+            self.add_error("age_group", _("A person with an age cannot be “Not applicable”."))
+        elif bounds is not None and not bounds[0] <= age <= bounds[1]:
+            self.add_error(
+                "age_group",
+                _("This age group does not match the age (%(age)d years today).") % {"age": age},
+            )
 
     def identity(self) -> services.Identity | None:
         data = self.cleaned_data
@@ -316,7 +372,7 @@ class PersonForm(forms.Form):
         return services.Identity(
             full_name=data["full_name"],
             date_of_birth=data["date_of_birth"].isoformat() if data["date_of_birth"] else "",
-            approximate_age=data["approximate_age"],
+            approximate_age="" if data["approximate_age"] is None else str(data["approximate_age"]),
             location=data["location"],
             contact_notes=data["contact_notes"],
         )
@@ -353,19 +409,24 @@ class SituationFilterForm(forms.Form):
 class PlanForm(forms.Form):
     version = forms.IntegerField(widget=forms.HiddenInput, required=False)
     who = forms.CharField(label=_("Who goes"), max_length=300)
-    planned_for = forms.DateTimeField(
+    planned_for = SaneDateTimeField(
         label=_("When"), widget=forms.DateTimeInput(attrs={"type": "datetime-local"})
     )
     how = forms.CharField(label=_("How"), max_length=2000, widget=forms.Textarea(attrs={"rows": 3}))
 
 
 class ContactForm(forms.Form):
-    attempted_at = forms.DateTimeField(
+    attempted_at = SaneDateTimeField(
         label=_("Date and time"),
         widget=forms.DateTimeInput(attrs={"type": "datetime-local"}),
     )
-    method = forms.ChoiceField(label=_("Method"), choices=ContactMethod.choices)
-    outcome = forms.ChoiceField(label=_("Outcome"), choices=ContactOutcome.choices)
+    method = forms.ChoiceField(label=_("Method"), choices=choose(ContactMethod.choices))
+    # No outcome is chosen for the person: "Contacted" stops the 48-hour clock.
+    outcome = forms.ChoiceField(
+        label=_("Outcome"),
+        choices=choose(ContactOutcome.choices),
+        help_text=_("“Contacted” stops the response clock."),
+    )
     notes = forms.CharField(
         label=_("Notes"), max_length=2000, required=False, widget=forms.Textarea(attrs={"rows": 2})
     )

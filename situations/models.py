@@ -128,7 +128,7 @@ class AgeGroup(models.TextChoices):
     A25_39 = "25-39", _("25–39")
     A40_59 = "40-59", _("40–59")
     A60 = "60+", _("60 and over")
-    UNKNOWN = "unknown", _("Unknown")
+    UNKNOWN = "unknown", _("Unknown / not recorded")
     NA = "na", _("Not applicable")
 
 
@@ -139,7 +139,7 @@ class Gender(models.TextChoices):
     WOMAN = "woman", _("Woman / girl")
     MAN = "man", _("Man / boy")
     ANOTHER = "another", _("Another gender")
-    UNKNOWN = "unknown", _("Unknown")
+    UNKNOWN = "unknown", _("Unknown / not recorded")
     NA = "na", _("Not applicable")
 
 
@@ -507,10 +507,38 @@ class InterventionPlan(VersionedModel):
         return {"situation": self.situation_id}
 
 
+class ContactAttemptGate(Gate):
+    """The policy's CONTACT_ATTEMPT rules: an entry belongs to the agency that logged it, and
+    lives in its situation's states and scope."""
+
+    kind = Kind.CONTACT_ATTEMPT
+
+    def term(self, user, who):
+        if who == Who.SEATED:
+            sites = user.active_site_ids if user.agency_id else []
+            return Q(situation__site__in=sites) if sites else None
+        if who == Who.OWNER:
+            return Q(agency=user.agency_id) if user.agency_id else None
+        if isinstance(who, Granted):
+            situations = Situation.objects.all().gate.term(user, who)
+            return Q(situation__in=Situation.objects.filter(situations))
+        return super().term(user, who)
+
+    def state(self, state):
+        situations = Situation.objects.all().gate.state(state)
+        return Q(situation__in=Situation.objects.filter(situations))
+
+
+class ContactAttemptQuerySet(RestrictedQuerySet):
+    gate = ContactAttemptGate()
+
+
 class ContactAttempt(ChoiceLabelsMixin, models.Model):
     situation = models.ForeignKey(
         Situation, on_delete=models.CASCADE, related_name="contact_attempts"
     )
+    # Its address in URLs (docs/design.md §6): never the sequential id.
+    key = models.UUIDField(default=uuid.uuid4, unique=True, editable=False)
     agency = models.ForeignKey(Agency, on_delete=models.PROTECT, related_name="+")
     attempted_at = models.DateTimeField(_("date and time"))
     method = models.CharField(_("method"), max_length=20, choices=ContactMethod.choices)
@@ -520,6 +548,8 @@ class ContactAttempt(ChoiceLabelsMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, related_name="+"
     )
     logged_at = models.DateTimeField(auto_now_add=True)
+
+    objects = ContactAttemptQuerySet.as_manager()
 
     class Meta:
         ordering = ["-attempted_at"]

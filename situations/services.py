@@ -18,6 +18,7 @@ from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
 from django.db import transaction
+from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
@@ -41,7 +42,7 @@ from .models import (
     SituationUserObjectPermission,
     Status,
 )
-from .signals import first_contact_made, situation_changed
+from .signals import clock_reopened, first_contact_made, situation_changed
 
 PERMS = ("view_identity", "log_response")
 
@@ -483,6 +484,36 @@ def save_plan(user: User, situation: Situation, plan: Plan, version: int | None)
         existing.save()
 
 
+def _check_attempted_at(situation: Situation, attempted_at: datetime) -> None:
+    if attempted_at > timezone.now() + timedelta(minutes=5):
+        raise ValidationError(_("A contact attempt cannot be in the future."))
+    if attempted_at < situation.accepted_at - timedelta(days=1):
+        raise ValidationError(_("This is long before the table accepted the situation."))
+
+
+def _recompute_first_contact(situation: Situation) -> None:
+    """First contact is the earliest successful contact in the log, whatever order the
+    attempts were logged, edited or deleted in. Only the lead and assisting agencies can write
+    the log (the policy's "respond"), so every entry is theirs. An attempt logged shortly
+    before the table decided counts from the moment the clock started.
+
+    Called inside the transaction of the service that changed the log, with the situation
+    locked, so two agencies logging at once cannot leave a stale value behind."""
+    earliest = situation.contact_attempts.filter(outcome=ContactOutcome.CONTACTED).aggregate(
+        at=Min("attempted_at")
+    )["at"]
+    first = max(earliest, situation.accepted_at) if earliest is not None else None
+    before = situation.first_contact_at
+    if first == before:
+        return
+    situation.first_contact_at = first
+    situation.save()
+    if before is None:
+        first_contact_made.send(sender=Situation, situation=situation)
+    elif first is None:
+        clock_reopened.send(sender=Situation, situation=situation)
+
+
 @transaction.atomic
 def log_contact(
     user: User,
@@ -493,13 +524,9 @@ def log_contact(
     outcome: str,
     notes: str = "",
 ) -> ContactAttempt:
-    """Record an attempt. The first successful contact stops the clock and the reminders."""
+    """Record an attempt. The earliest successful contact stops the clock and the reminders."""
     situation = _claim(user, situation, "respond")
-    now = timezone.now()
-    if attempted_at > now + timedelta(minutes=5):
-        raise ValidationError(_("A contact attempt cannot be in the future."))
-    if attempted_at < situation.accepted_at - timedelta(days=1):
-        raise ValidationError(_("This is long before the table accepted the situation."))
+    _check_attempted_at(situation, attempted_at)
     with set_actor(user):
         attempt = ContactAttempt(
             situation=situation,
@@ -512,11 +539,53 @@ def log_contact(
         )
         attempt.full_clean(exclude=["situation", "agency"])
         attempt.save()
-        if outcome == ContactOutcome.CONTACTED and situation.first_contact_at is None:
-            situation.first_contact_at = max(attempted_at, situation.accepted_at)
-            situation.save()
-            first_contact_made.send(sender=Situation, situation=situation)
+        _recompute_first_contact(situation)
     return attempt
+
+
+def _claim_attempt(user: User, attempt: ContactAttempt) -> tuple[Situation, ContactAttempt]:
+    """The attempt and its situation, both locked, if the policy lets this person correct it
+    now. The situation is locked first, as log_contact does, so the two cannot deadlock."""
+    reachable = ContactAttempt.objects.restrict(user, "correct", any_state=True)
+    situation_id = reachable.filter(pk=attempt.pk).values_list("situation_id", flat=True).first()
+    if situation_id is None:
+        raise NotFound
+    situation = Situation.objects.select_related("site").claim(user, situation_id, "respond")
+    return situation, ContactAttempt.objects.claim(user, attempt.pk, "correct")
+
+
+@transaction.atomic
+def edit_contact(
+    user: User,
+    attempt: ContactAttempt,
+    *,
+    attempted_at: datetime,
+    method: str,
+    outcome: str,
+    notes: str = "",
+) -> ContactAttempt:
+    """Correct an attempt the person's agency logged (a wrong time, a wrong outcome). First
+    contact follows: it may move earlier or later, start or stop the clock."""
+    situation, attempt = _claim_attempt(user, attempt)
+    _check_attempted_at(situation, attempted_at)
+    with set_actor(user):
+        attempt.attempted_at, attempt.method, attempt.outcome = attempted_at, method, outcome
+        attempt.notes = notes.strip()
+        attempt.full_clean(exclude=["situation", "agency"])
+        attempt.save()
+        _recompute_first_contact(situation)
+    return attempt
+
+
+@transaction.atomic
+def delete_contact(user: User, attempt: ContactAttempt) -> Situation:
+    """Remove an attempt logged by mistake. Deleting the last successful contact reopens the
+    clock: the situation is again waiting for its first contact."""
+    situation, attempt = _claim_attempt(user, attempt)
+    with set_actor(user):
+        attempt.delete()  # audited, its notes masked
+        _recompute_first_contact(situation)
+    return situation
 
 
 @transaction.atomic

@@ -21,5 +21,7 @@ urlpatterns = [
     path(SITUATION + "persons/<uuid:key>/remove/", views.person_remove, name="person_remove"),
     path(SITUATION + "history/", views.situation_history, name="situation_history"),
     path(SITUATION + "responses/", views.situation_responses, name="situation_responses"),
+    path(SITUATION + "contacts/<uuid:key>/", views.contact_edit, name="contact_edit"),
+    path(SITUATION + "contacts/<uuid:key>/delete/", views.contact_delete, name="contact_delete"),
     path("my/situations/", views.my_situations, name="my_situations"),
 ]

@@ -37,6 +37,8 @@ from .forms import (
 )
 from .models import (
     AffectedPerson,
+    ContactAttempt,
+    ContactOutcome,
     InterventionPlan,
     Situation,
     SituationRiskFactor,
@@ -68,7 +70,7 @@ def _risk_rows(situation: Situation):
     return (
         SituationRiskFactor.objects.filter(situation=situation)
         .select_related("factor__category", "person")
-        .order_by("factor__category__position", "factor__name")
+        .order_by("factor__category__position", "factor__name", "person__label")
     )
 
 
@@ -83,6 +85,17 @@ def _search(text: str) -> Q:
     )
     agencies |= Q(lead_agency__name__icontains=text) | Q(lead_agency__short_name__iexact=text)
     return Q(reference__icontains=text) | agencies | Q(pk__in=factors)
+
+
+def _risk_factors(situation: Situation) -> list[dict]:
+    """Each factor once, with the persons it concerns: a factor is tied to the situation and,
+    for each person it concerns, once more to that person."""
+    factors: dict[int, dict] = {}
+    for row in _risk_rows(situation):
+        entry = factors.setdefault(row.factor_id, {"factor": row.factor, "persons": []})
+        if row.person is not None:
+            entry["persons"].append(row.person)
+    return list(factors.values())
 
 
 @never_cache
@@ -182,7 +195,7 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
         "clock": clock_for(situation),
         "updates": situation.updates.select_related("agency", "proposed_reason")[:5],
         "site": situation.site,
-        "risk_rows": _risk_rows(situation),
+        "risk_factors": _risk_factors(situation),
         "persons": situation.affected_persons.all(),
         "assisting": list(situation.assisting_agencies.all()),
     }
@@ -510,10 +523,88 @@ def situation_responses(request: HttpRequest, code: str, reference: str) -> Http
             "clock": clock_for(situation),
             "plan": plan,
             "attempts": situation.contact_attempts.select_related("agency", "logged_by"),
+            # The entries this person's agency may still correct (one query for the list).
+            "correctable": set(
+                ContactAttempt.objects.restrict(request.user, "correct")
+                .filter(situation=situation)
+                .values_list("pk", flat=True)
+            ),
             "updates": situation.updates.select_related("agency", "created_by", "proposed_reason"),
             "forms": forms_by_name if can_log else None,
             "can_log": can_log,
         },
+    )
+
+
+def _contact(request: HttpRequest, situation: Situation, key) -> ContactAttempt:
+    """An entry of the log the person's agency may correct. A form posted after the state
+    changed reaches the service, which says what happened."""
+    return ContactAttempt.objects.select_related("agency").find(
+        request.user,
+        "correct",
+        any_state=request.method == "POST",
+        situation=situation,
+        key=key,
+    )
+
+
+@never_cache
+def contact_edit(request: HttpRequest, code: str, reference: str, key) -> HttpResponse:
+    """Correct a contact attempt (its time, method, outcome or notes); first contact follows."""
+    situation = _situation(request, code, reference, "view_response")
+    entry = _contact(request, situation, key)
+    initial = {
+        "attempted_at": timezone.localtime(entry.attempted_at),
+        "method": entry.method,
+        "outcome": entry.outcome,
+        "notes": entry.notes,
+    }
+    form = ContactForm(_posted(request), initial=initial, prefix="contact")
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        saved = attempt(
+            request,
+            lambda: services.edit_contact(
+                request.user,
+                entry,
+                attempted_at=data["attempted_at"],
+                method=data["method"],
+                outcome=data["outcome"],
+                notes=data["notes"],
+            ),
+            form=form,
+            success=_("Contact attempt corrected."),
+        )
+        if saved:
+            return redirect("situation_responses", code=code, reference=situation.reference)
+    return render(
+        request,
+        "situations/contact_form.html",
+        {"situation": situation, "entry": entry, "form": form},
+    )
+
+
+@never_cache
+def contact_delete(request: HttpRequest, code: str, reference: str, key) -> HttpResponse:
+    """Delete a contact attempt logged by mistake, after a page that says what follows."""
+    situation = _situation(request, code, reference, "view_response")
+    entry = _contact(request, situation, key)
+    if request.method == "POST":
+        # Done or refused (the situation closed meanwhile), the log says where it stands.
+        attempt(
+            request,
+            lambda: services.delete_contact(request.user, entry),
+            success=_("Contact attempt deleted."),
+        )
+        return redirect("situation_responses", code=code, reference=situation.reference)
+    others = situation.contact_attempts.filter(outcome=ContactOutcome.CONTACTED).exclude(
+        pk=entry.pk
+    )
+    reopens = entry.outcome == ContactOutcome.CONTACTED and not others.exists()
+    return render(
+        request,
+        "situations/contact_delete.html",
+        {"situation": situation, "entry": entry, "reopens": reopens},
     )
 
 

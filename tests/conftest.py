@@ -64,6 +64,20 @@ def _fast_hashing(settings):
     settings.PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 
 
+def _flushes_the_database(item) -> bool:
+    marker = item.get_closest_marker("django_db")
+    transactional = marker is not None and marker.kwargs.get("transaction", False)
+    return transactional or "live_server" in getattr(item, "fixturenames", ())
+
+
+@pytest.hookimpl(trylast=True)
+def pytest_collection_modifyitems(items):
+    """Tests that flush the database (browser and worker tests) run after every test that
+    relies on the migrations' data, as Django's own runner orders them: a flush in the middle
+    would make later, unrelated tests fail."""
+    items.sort(key=_flushes_the_database)
+
+
 @pytest.fixture(autouse=True)
 def _lists(request):
     """Transactional tests (browser, worker) flush the database, data migrations included."""

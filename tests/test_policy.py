@@ -33,6 +33,7 @@ def test_every_action_names_only_terms_its_gate_knows(cast):
     from meetings.models import ActionItem, AgendaItem, Meeting
     from privacy.views import AUDIT_GATE
     from reminders.models import Reminder
+    from situations.models import ContactAttempt
 
     gates: dict[Kind, Gate] = {
         Kind.SITUATION: Situation.objects.all().gate,
@@ -43,6 +44,7 @@ def test_every_action_names_only_terms_its_gate_knows(cast):
         Kind.ACTION_ITEM: ActionItem.objects.all().gate,
         Kind.BARRIER: Barrier.objects.all().gate,
         Kind.REMINDER: Reminder.objects.all().gate,
+        Kind.CONTACT_ATTEMPT: ContactAttempt.objects.all().gate,
         Kind.AUDIT_ENTRY: AUDIT_GATE,
     }
     assert set(gates) == set(Kind)

@@ -29,6 +29,7 @@ def test_readyz_is_ok_with_database_broker_and_a_fresh_heartbeat(client, beat):
         "broker": "ok",
         "heartbeat": "ok",
         "clock_sweep": "ok",
+        "reminder_backlog": "ok",
     }
 
 

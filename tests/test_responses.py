@@ -140,3 +140,105 @@ def test_my_agencys_situations_sorted_by_time_left(client, cast, story):
     assert MARKER not in body
     client.force_login(cast.erin)
     assert story.open.reference not in client.get("/my/situations/").content.decode()
+
+
+def test_the_contact_form_starts_with_no_outcome_and_refuses_none(client, cast, story):
+    client.force_login(cast.bob)
+    page = client.get(_url(story.open)).content.decode()
+    assert '<option value="" selected>Choose…</option>' in page
+    assert 'value="contacted" selected' not in page
+    body = client.post(
+        _url(story.open),
+        {
+            "form": "contact",
+            "contact-attempted_at": _local(timezone.now()),
+            "contact-method": "door_knock",
+            "contact-notes": "Nobody chose an outcome.",
+        },
+    ).content.decode()
+    assert "This field is required." in body and "Nobody chose an outcome." in body
+    assert not ContactAttempt.objects.exists()
+    story.open.refresh_from_db()
+    assert story.open.first_contact_at is None
+
+
+def _log(client, situation, when, outcome="contacted"):
+    return client.post(
+        _url(situation),
+        {
+            "form": "contact",
+            "contact-attempted_at": _local(when),
+            "contact-method": "phone",
+            "contact-outcome": outcome,
+        },
+    )
+
+
+def test_the_agency_corrects_and_deletes_its_own_attempt_from_the_log(client, cast, story):
+    client.force_login(cast.bob)
+    _log(client, story.open, timezone.now() - timedelta(hours=2))
+    entry = ContactAttempt.objects.get()
+    kwargs = {"code": "rex", "reference": story.open.reference, "key": entry.key}
+    log_page = client.get(_url(story.open)).content.decode()
+    assert reverse("contact_edit", kwargs=kwargs) in log_page
+    assert reverse("contact_delete", kwargs=kwargs) in log_page
+    # Correct the outcome: the clock runs again.
+    response = client.post(
+        reverse("contact_edit", kwargs=kwargs),
+        {
+            "contact-attempted_at": _local(entry.attempted_at),
+            "contact-method": "phone",
+            "contact-outcome": "not_found",
+        },
+    )
+    assert response.status_code == 302
+    story.open.refresh_from_db()
+    assert story.open.first_contact_at is None
+    # Put it back, then delete it: the confirmation says the clock will run again.
+    client.post(
+        reverse("contact_edit", kwargs=kwargs),
+        {
+            "contact-attempted_at": _local(entry.attempted_at),
+            "contact-method": "phone",
+            "contact-outcome": "contacted",
+        },
+    )
+    confirm = client.get(reverse("contact_delete", kwargs=kwargs)).content.decode()
+    assert "starts the response clock again" in confirm
+    assert ContactAttempt.objects.exists()  # a GET deletes nothing
+    assert client.post(reverse("contact_delete", kwargs=kwargs)).status_code == 302
+    assert not ContactAttempt.objects.exists()
+    story.open.refresh_from_db()
+    assert story.open.first_contact_at is None
+
+
+def test_another_agency_sees_the_attempt_but_no_way_to_change_it(client, cast, story):
+    client.force_login(cast.bob)
+    _log(client, story.open, timezone.now() - timedelta(hours=2))
+    entry = ContactAttempt.objects.get()
+    kwargs = {"code": "rex", "reference": story.open.reference, "key": entry.key}
+    client.force_login(cast.dave)  # assisting: reads the log, did not write this entry
+    page = client.get(_url(story.open)).content.decode()
+    assert "Phone" in page and str(entry.key) not in page
+    assert client.get(reverse("contact_edit", kwargs=kwargs)).status_code == 404
+    assert client.post(reverse("contact_delete", kwargs=kwargs)).status_code == 404
+    assert ContactAttempt.objects.exists()
+
+
+def test_a_bad_correction_keeps_what_was_typed_and_changes_nothing(client, cast, story):
+    client.force_login(cast.bob)
+    _log(client, story.open, timezone.now() - timedelta(hours=2))
+    entry = ContactAttempt.objects.get()
+    kwargs = {"code": "rex", "reference": story.open.reference, "key": entry.key}
+    body = client.post(
+        reverse("contact_edit", kwargs=kwargs),
+        {
+            "contact-attempted_at": "9999-12-31T23:59",
+            "contact-method": "phone",
+            "contact-outcome": "refused",
+            "contact-notes": "Typed with care.",
+        },
+    ).content.decode()
+    assert "Enter a date between 1900-01-01 and 2100-12-31." in body
+    assert "Typed with care." in body
+    assert ContactAttempt.objects.get().outcome == "contacted"

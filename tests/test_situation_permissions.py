@@ -54,11 +54,18 @@ MATRIX = [
     ("situation_responses", "concluded", "get", INTERVENING, 200),
     ("situation_responses", "submitted", "get", set(), 200),
     ("situation_responses", "rejected", "get", set(), 200),
+    # A contact attempt logged by bob's agency (CAC, the lead): only that agency corrects it.
+    ("contact_edit", "open", "get", {"bob"}, 200),
+    ("contact_edit", "concluded", "get", set(), 200),
+    ("contact_delete", "open", "get", {"bob"}, 200),
+    ("contact_delete", "concluded", "get", set(), 200),
     ("situation_submit", "draft", "post", {"alice"}, 302),
     ("situation_withdraw", "submitted", "post", {"alice"}, 302),
     ("situation_reject", "submitted", "post", {"carol"}, 302),
     ("situation_accept", "submitted", "post", {"carol"}, 200),  # empty form: errors shown
     ("person_remove", "open", "post", INTERVENING, 302),
+    ("contact_edit", "open", "post", {"bob"}, 200),  # empty form: errors shown
+    ("contact_delete", "open", "post", {"bob"}, 302),
     ("privacy_audit", None, "get", {"polly"}, 200),
 ]
 
@@ -71,7 +78,25 @@ def url_for(name, situation, site_code="rex"):
     kwargs = {"code": situation.site.slug, "reference": situation.reference}
     if name in ("person_edit", "person_remove"):
         kwargs["key"] = situation.affected_persons.get().key
+    if name in ("contact_edit", "contact_delete"):
+        kwargs["key"] = _bobs_contact(situation).key
     return reverse(name, kwargs=kwargs)
+
+
+def _bobs_contact(situation):
+    """An attempt logged by the lead agency (CAC), written as the log would hold it."""
+    from django.utils import timezone
+
+    from agencies.models import Agency
+    from situations.models import ContactAttempt
+
+    return ContactAttempt.objects.create(
+        situation=situation,
+        agency=Agency.objects.get(short_name="CAC"),
+        attempted_at=timezone.now(),
+        method="phone",
+        outcome="contacted",
+    )
 
 
 def request(client, method, url, name):

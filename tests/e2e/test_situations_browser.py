@@ -33,6 +33,8 @@ def test_a_situation_goes_from_draft_to_accepted_in_the_browser(
     page.get_by_role("button", name="Add an affected person").click()
     axe(page)
     page.get_by_label("Label").fill("Person A")
+    page.get_by_label("Age group").select_option("12-17")  # no choice is made in advance
+    page.get_by_label("Gender").select_option("woman")
     page.get_by_label(re.compile(r"^Name:?$")).fill(MARKER)
     page.get_by_label("Address or location description").fill("Somewhere fictional")
     page.get_by_role("button", name="Save").click()
@@ -120,7 +122,7 @@ def test_a_lead_representative_logs_the_first_contact(
     page.get_by_label("Outcome").select_option("contacted")
     page.get_by_role("button", name="Log the attempt").click()
     expect(page.get_by_role("status")).to_contain_text("Saved.")
-    expect(page.get_by_text("Met", exact=True)).to_be_visible()
+    expect(page.get_by_text("Met on time", exact=True)).to_be_visible()
     axe(page)
     page.goto(f"{live_server.url}/notifications/")
     axe(page)
