@@ -49,3 +49,45 @@ def test_the_calendar_and_meeting_change_pages_pass_axe(page, live_server, cast,
     page.get_by_role("button", name="Cancel the meeting").click()
     expect(page.get_by_text("This field is required.")).to_be_visible()  # a reason is needed
     axe(page)
+
+
+def test_correcting_a_contact_and_approved_minutes_pass_axe(
+    page, live_server, cast, story, sign_in_as, axe
+):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from meetings.models import Meeting
+    from situations import services
+
+    services.log_contact(
+        cast.bob,
+        story.open,
+        attempted_at=timezone.now() - timedelta(hours=1),
+        method="phone",
+        outcome="contacted",
+    )
+    base = live_server.url
+    sign_in_as(cast.bob)
+    page.goto(f"{base}/sites/rex/situations/{story.open.reference}/responses/")
+    page.get_by_role("link", name="Edit", exact=False).first.click()
+    axe(page)
+    page.go_back()
+    page.get_by_role("link", name="Delete", exact=False).first.click()
+    expect(page.get_by_text("clock")).not_to_have_count(0)
+    axe(page)
+
+    approved = Meeting.objects.create(
+        site=cast.rex,
+        starts_at=timezone.now() - timedelta(days=14),
+        status=Meeting.Status.CLOSED,
+        minutes_approved_at=timezone.now() - timedelta(days=7),
+    )
+    sign_in_as(cast.carol)
+    page.goto(f"{base}/sites/rex/meetings/{approved.key}/minutes/")
+    page.get_by_role("textbox", name="Correction").fill("The shelter is in Etobicoke.")
+    page.get_by_role("button", name="Add the correction").click()
+    expect(page.get_by_role("status")).to_contain_text("The correction was added")
+    expect(page.get_by_text("The shelter is in Etobicoke.")).to_be_visible()
+    axe(page)
