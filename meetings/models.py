@@ -1,9 +1,10 @@
 """The weekly meeting: agenda items point at situations; situations know nothing of meetings."""
 
 import uuid
+from functools import partial
 
 from django.conf import settings
-from django.db import models
+from django.db import models, transaction
 from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
@@ -14,6 +15,8 @@ from agencies.models import Site
 from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 from situations.models import Situation
+
+from .live import announce
 
 
 def _sites(user, who) -> list[int]:
@@ -149,6 +152,8 @@ class Meeting(ChoiceLabelsMixin, models.Model):
 
     def bump(self) -> None:
         Meeting.objects.filter(pk=self.pk).update(revision=models.F("revision") + 1)
+        # Followers waiting on the meeting hear of it once the change is committed.
+        transaction.on_commit(partial(announce, self.pk))
 
 
 class Attendance(ChoiceLabelsMixin, models.Model):

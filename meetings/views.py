@@ -28,7 +28,7 @@ from situations.audit import log_access
 from situations.clock import clock_for
 from situations.models import AffectedPerson, Situation, SituationRiskFactor, SituationUpdate
 
-from . import services
+from . import live, services
 from .forms import (
     AcceptItemForm,
     ActionForm,
@@ -214,10 +214,24 @@ def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
 @never_cache
 @passive
 def meeting_agenda(request: HttpRequest, code: str, key: str) -> HttpResponse:
-    """The followers' poll: 204 (nothing to swap) while the revision is unchanged."""
+    """The followers' screens: 204 (nothing to swap) while the revision is unchanged. With
+    `wait=1` the request waits for a change (meetings/live.py) before answering."""
     meeting = _meeting(request, code, key)
-    if request.GET.get("since") == str(meeting.revision):
-        return HttpResponse(status=204)
+    since = request.GET.get("since")
+    waited = False
+    if since == str(meeting.revision) and request.GET.get("wait") == "1":
+        waited = live.wait_for_change(
+            meeting.pk,
+            since,
+            lambda: Meeting.objects.filter(pk=meeting.pk).values_list("revision", flat=True).get(),
+        )
+        if waited:
+            meeting = _meeting(request, code, key)
+    if since == str(meeting.revision):
+        response = HttpResponse(status=204)
+        # The page asks again at once after a wait, a second later when nothing could wait.
+        response["X-Follow-Again"] = "now" if waited else "later"
+        return response
     if meeting.status == Meeting.Status.CLOSED:
         # Closed while someone followed it: their page becomes the minutes.
         return HttpResponseClientRedirect(

@@ -47,6 +47,45 @@ document.addEventListener("DOMContentLoaded", () => {
     button.addEventListener("click", () => window.print());
   });
 
+  // A meeting's agenda follows the chair's decisions: each request waits on the server for
+  // the next change (long-polling; without Redis the server answers at once and we ask again
+  // a second later). The new agenda replaces the old; a closed meeting sends us to its minutes.
+  const follow = async () => {
+    const pause = (ms) => new Promise((resolve) => setTimeout(resolve, ms));
+    for (;;) {
+      const agenda = document.getElementById("agenda");
+      if (!agenda || !agenda.dataset.follow) return;
+      const url = `${agenda.dataset.follow}?since=${encodeURIComponent(agenda.dataset.revision)}&wait=1`;
+      try {
+        const response = await fetch(url, {
+          headers: { "HX-Request": "true" },
+          credentials: "same-origin",
+        });
+        const redirect = response.headers.get("HX-Redirect");
+        if (redirect) {
+          window.location.assign(redirect);
+          return;
+        }
+        if (response.status === 200) {
+          const fresh = document.createElement("div");
+          fresh.innerHTML = await response.text();
+          const replacement = fresh.querySelector("#agenda");
+          if (replacement) {
+            agenda.replaceWith(replacement);
+            if (window.htmx) window.htmx.process(replacement);
+          }
+        } else if (response.status === 204) {
+          if (response.headers.get("X-Follow-Again") !== "now") await pause(1000);
+        } else {
+          await pause(5000);
+        }
+      } catch (error) {
+        await pause(1000); // the network dropped: ask again shortly
+      }
+    }
+  };
+  follow();
+
   // J / K move between agenda items, unless the chair is typing.
   document.addEventListener("keydown", (event) => {
     if (event.ctrlKey || event.metaKey || event.altKey) return;
