@@ -115,7 +115,7 @@ def _libpq_environment(connection) -> dict[str, str]:
         "host": "PGHOST",
         "port": "PGPORT",
         "user": "PGUSER",
-        "password": "PGPASSWORD",
+        "password": "PGPASSWORD",  # nosec B105 - the variable's name, not a password
         "dbname": "PGDATABASE",
         "sslmode": "PGSSLMODE",
     }
