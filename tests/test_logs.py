@@ -12,7 +12,6 @@ import io
 import json
 import logging
 import logging.config
-import os
 import sys
 from datetime import timedelta
 from pathlib import Path
@@ -275,4 +274,3 @@ def test_gunicorn_writes_json_lines_with_request_ids_and_no_token(tmp_path, monk
     # The access line and Django's own warning of one request share its id.
     not_found = next(e for e in entries if e["message"].startswith("Not Found:"))
     assert not_found["request_id"] in {e.get("request_id") for e in access}
-    assert os.environ["LOG_FORMAT"] == "json"
