@@ -85,7 +85,6 @@ def _every_path(client, cast, django_capture_on_commit_callbacks, mailoutbox):
         "gender": "woman",
         "full_name": MARKER,
         "date_of_birth": "2010-05-04",
-        "approximate_age": f"about 15, says {MARKER}",
         "location": f"12 {MARKER} Street",
         "contact_notes": f"Call {MARKER}'s aunt",
         "risk_factors": [factor.pk],
