@@ -1,8 +1,15 @@
-FROM python:3.11-slim
+FROM python:3.11-slim-bookworm
 
 ENV PYTHONDONTWRITEBYTECODE=1 PYTHONUNBUFFERED=1 VAR_DIR=/var/lib/focus
 WORKDIR /app
 RUN useradd --system --home /app focus && mkdir -p /var/lib/focus && chown focus /var/lib/focus
+# `manage.py backup` and `restore` run pg_dump and pg_restore, which must be at least the
+# server's major version: PostgreSQL's own Debian repository has the compose file's 16.
+ARG PG_MAJOR=16
+RUN apt-get update && apt-get install -y --no-install-recommends postgresql-common \
+    && /usr/share/postgresql-common/pgdg/apt.postgresql.org.sh -y \
+    && apt-get install -y --no-install-recommends postgresql-client-${PG_MAJOR} \
+    && rm -rf /var/lib/apt/lists/*
 
 COPY pyproject.toml README.md ./
 RUN pip install --no-cache-dir .

@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DEBUG ?= 1
 
-.PHONY: run test lint format migrate seed worker clean bench
+.PHONY: run test lint format migrate seed worker clean bench backup restore
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,18 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py migrate -v0
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py bench $(BENCH_ARGS)
+
+## Back up the PostgreSQL database of DATABASE_URL: a pg_dump archive and its manifest, in
+## BACKUP (default var/backups/<UTC time>). Never the keys (docs/operations.md, "Backup").
+BACKUP ?=
+backup: $(STAMP)
+	$(BIN)/python manage.py backup $(if $(BACKUP),--output $(BACKUP))
+
+## Restore BACKUP into the empty database of DATABASE_URL, prove every table came back, and
+## re-run the retention purge before anything serves it (docs/operations.md, "Restore").
+restore: $(STAMP)
+	@test -n "$(BACKUP)" || (echo "make restore BACKUP=<backup folder>"; exit 2)
+	$(BIN)/python manage.py restore $(BACKUP)
 
 lint: $(STAMP)
 	$(BIN)/ruff check .

@@ -11,8 +11,10 @@ core/gunicorn_logging.py on gunicorn's two loggers.
 Only pure standard library here: gunicorn's master process imports this before Django starts.
 """
 
+import json
 import logging
 import re
+from datetime import UTC, datetime
 
 REDACTED = "[redacted]"
 
@@ -54,3 +56,47 @@ class RedactTokens(logging.Filter):
         if record.stack_info:
             record.stack_info = redact(record.stack_info)
         return True
+
+
+# Attributes a record may carry that a JSON line keeps, besides its time, level, logger and
+# message. Anything else a caller attached (Django puts the whole request on some records,
+# and its repr holds the path) stays out: a line has only what is named here.
+STRUCTURED = (
+    "request_id",
+    "method",
+    "path",
+    "status",
+    "duration_ms",
+    "bytes",
+    "remote",
+)
+
+
+class JSONFormatter(logging.Formatter):
+    """One JSON object per line, for a log collector to parse without guessing.
+
+    The standard library rather than python-json-logger or structlog: the fields are a fixed
+    list (a library's default is to serialise every extra attribute, the request included),
+    and gunicorn's master imports this module before Django, where less is better. Every
+    text it writes passes through redact(), so the tokens stay out even if a record reaches
+    it without the filter.
+    """
+
+    def format(self, record: logging.LogRecord) -> str:
+        entry = {
+            "time": datetime.fromtimestamp(record.created, UTC).isoformat(timespec="milliseconds"),
+            "level": record.levelname,
+            "logger": record.name,
+            "message": redact(record.getMessage()),
+        }
+        for name in STRUCTURED:
+            value = getattr(record, name, None)
+            if value not in (None, "", "-"):
+                entry[name] = redact(value) if isinstance(value, str) else value
+        if record.exc_info and not record.exc_text:
+            record.exc_text = self.formatException(record.exc_info)
+        if record.exc_text:
+            entry["exception"] = redact(record.exc_text)
+        if record.stack_info:
+            entry["stack"] = redact(self.formatStack(record.stack_info))
+        return json.dumps(entry, ensure_ascii=False, default=str)

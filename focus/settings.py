@@ -14,6 +14,7 @@ from celery.schedules import crontab
 from csp.constants import NONCE as CSP_NONCE
 from django.core.exceptions import ImproperlyConfigured
 from django.utils.translation import gettext_lazy as _
+from django_guid.integrations import CeleryIntegration
 
 BASE_DIR = Path(__file__).resolve().parent.parent
 # A relative VAR_DIR is taken from the project folder (tests use var/test).
@@ -76,6 +77,7 @@ INSTALLED_APPS = [
     "django_otp.plugins.otp_static",
     "axes",
     "csp",
+    "django_guid",
     "guardian",
     "auditlog",
     "core",
@@ -87,11 +89,17 @@ INSTALLED_APPS = [
     "dashboard",
     "barriers",
     "privacy",
+    "ops",
     "demo",
     "bench",
 ]
 
 MIDDLEWARE = [
+    # A request id for every log line of the request (and of the tasks it enqueues), sent
+    # back as X-Request-ID; one the proxy sets is kept when it is a UUID (docs/operations.md).
+    "django_guid.middleware.guid_middleware",
+    # Request latency by view for /metrics (ops/metrics.py); its pair is near the end.
+    "django_prometheus.middleware.PrometheusBeforeMiddleware",
     "django.middleware.security.SecurityMiddleware",
     "csp.middleware.CSPMiddleware",
     "core.security.SecurityHeadersMiddleware",
@@ -114,6 +122,7 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-auditlog's, with the client address TRUSTED_PROXIES vouches for.
     "core.client_address.AuditlogMiddleware",
+    "django_prometheus.middleware.PrometheusAfterMiddleware",
     # Last, as django-axes asks: it turns a lockout into the lockout page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -337,6 +346,17 @@ try:
 except ValueError as exc:
     raise ImproperlyConfigured(f"TRUSTED_PROXIES: {exc}") from exc
 
+# --- Operations (docs/operations.md) -----------------------------------------------------------
+# /metrics answers only `Authorization: Bearer <METRICS_TOKEN>`; unset, it does not exist.
+METRICS_TOKEN = env("METRICS_TOKEN")
+# django-guid: tasks carry the id of the request that enqueued them, and the worker logs
+# through LOGGING below (JSON) instead of Celery's own format.
+DJANGO_GUID = {
+    "GUID_HEADER_NAME": "X-Request-ID",
+    "EXPOSE_HEADER": False,
+    "INTEGRATIONS": [CeleryIntegration(use_django_logging=True)],
+}
+
 # --- Security -------------------------------------------------------------------------------
 SECURE_CONTENT_TYPE_NOSNIFF = True
 SECURE_REFERRER_POLICY = "same-origin"
@@ -344,7 +364,8 @@ X_FRAME_OPTIONS = "DENY"
 if not DEBUG:
     SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     SECURE_SSL_REDIRECT = env_bool("SECURE_SSL_REDIRECT", True)
-    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$"]
+    # Probes and the scraper talk to a replica directly, inside the network, in plain HTTP.
+    SECURE_REDIRECT_EXEMPT = [r"^healthz$", r"^readyz$", r"^metrics$"]
     SECURE_HSTS_SECONDS = env_int("SECURE_HSTS_SECONDS", 60 * 60 * 24 * 365)
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
@@ -352,13 +373,26 @@ if not DEBUG:
     CSRF_COOKIE_SECURE = True
 
 # --- Logging --------------------------------------------------------------------------------
-# Every handler redacts reset and invitation tokens from request paths (core/logs.py).
+# Every handler redacts reset and invitation tokens from request paths (core/logs.py) and adds
+# the request id. LOG_FORMAT=json (the default with DEBUG off) writes one JSON object a line,
+# with only named fields; plain is for a person reading a terminal.
+LOG_FORMAT = env("LOG_FORMAT", "plain" if DEBUG else "json")
+if LOG_FORMAT not in {"json", "plain"}:
+    raise ImproperlyConfigured("LOG_FORMAT: json or plain")
+_JSON = LOG_FORMAT == "json"
 LOGGING = {
     "version": 1,
     "disable_existing_loggers": False,
-    "filters": {"redact_tokens": {"()": "core.logs.RedactTokens"}},
+    "filters": {
+        "redact_tokens": {"()": "core.logs.RedactTokens"},
+        "request_id": {
+            "()": "django_guid.log_filters.CorrelationId",
+            "correlation_id_field": "request_id",
+        },
+    },
     "formatters": {
-        "plain": {"format": "%(asctime)s %(levelname)s %(name)s %(message)s"},
+        "json": {"()": "core.logs.JSONFormatter"},
+        "plain": {"format": "%(asctime)s %(levelname)s %(name)s [%(request_id)s] %(message)s"},
         # runserver's request lines, as Django writes them by default.
         "django.server": {
             "()": "django.utils.log.ServerFormatter",
@@ -369,13 +403,13 @@ LOGGING = {
     "handlers": {
         "console": {
             "class": "logging.StreamHandler",
-            "formatter": "plain",
-            "filters": ["redact_tokens"],
+            "formatter": "json" if _JSON else "plain",
+            "filters": ["redact_tokens", "request_id"],
         },
         "django.server": {
             "class": "logging.StreamHandler",
-            "formatter": "django.server",
-            "filters": ["redact_tokens"],
+            "formatter": "json" if _JSON else "django.server",
+            "filters": ["redact_tokens", "request_id"],
         },
     },
     "root": {"handlers": ["console"], "level": env("LOG_LEVEL", "INFO")},
@@ -389,5 +423,10 @@ LOGGING = {
         # Django's default gives runserver's request log a handler of its own, without the
         # filter: replaced by one with it.
         "django.server": {"handlers": ["django.server"], "level": "INFO", "propagate": False},
+        # django-guid says at INFO, for every request and task, that it made an id.
+        "django_guid": {"level": "WARNING"},
+        # At DEBUG, xhtml2pdf logs the whole document it renders: an agency's action list
+        # holds identifying details (tests/test_logs.py found it). Never below WARNING.
+        "xhtml2pdf": {"level": "WARNING"},
     },
 }

@@ -236,7 +236,10 @@ SIGN_IN_PAGES = {
     None,  # /admin/login/, a redirect to ours
     "calendar_feed",  # its secret address is the key: test_calendar.py
 }
-COVERED_ELSEWHERE = {"barrier_raise"}  # test_raising_a_barrier_needs_a_seat_at_the_site
+COVERED_ELSEWHERE = {
+    "barrier_raise",  # test_raising_a_barrier_needs_a_seat_at_the_site
+    "metrics",  # no person's page: a scraper's, with its own token (test_metrics.py)
+}
 
 
 def _names(patterns):

@@ -12,6 +12,8 @@ PUBLIC = {
     "password_reset_complete",
     "healthz",
     "readyz",
+    # Prometheus cannot sign in: METRICS_TOKEN is the key (tests/test_metrics.py).
+    "metrics",
     # A calendar program cannot sign in: the secret address is the key (tests/test_calendar.py).
     "calendar_feed",
 }
