@@ -6,6 +6,12 @@ import os
 import shutil
 import tempfile
 
+# A meeting's followers each hold a request open while it waits for the next decision
+# (meetings/live.py): threads, not one request per process, or a few followers would take
+# every worker. Waiting threads hold no database connection.
+worker_class = "gthread"
+threads = 8
+
 # Password-reset and invitation tokens never reach the access or error log (core/logs.py),
 # and with LOG_FORMAT=json (the default with DEBUG off) both are JSON lines.
 logger_class = "core.gunicorn_logging.Logger"

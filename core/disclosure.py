@@ -100,8 +100,7 @@ class Publication:
     _internal: int = 0
 
     def blanked(self, key: Key) -> bool:
-        assert self.cells is not None, "protect() first"
-        return self.cells[key].withheld
+        return self._protected()[key].withheld
 
     def count(self, key: Key, value: int, *, cost: int = 1, optional: str = "") -> Key:
         """A published count. A higher cost makes it a later choice as a complement (totals
@@ -204,8 +203,14 @@ class Publication:
         return blank
 
     def __getitem__(self, key: Key) -> Cell:
-        assert self.cells is not None, "protect() first"
-        return self.cells[key]
+        return self._protected()[key]
+
+    def _protected(self) -> dict:
+        # Reading a cell before protect() would publish an unprotected figure: refuse loudly
+        # (an assert disappears under python -O).
+        if self.cells is None:
+            raise RuntimeError("protect() the publication before reading its cells")
+        return self.cells
 
     def known(self, *keys: Key) -> bool:
         """Every one of these counts is published as a number."""

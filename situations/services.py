@@ -13,7 +13,6 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 
-from auditlog.context import set_actor
 from django.contrib.auth.models import Permission
 from django.contrib.contenttypes.models import ContentType
 from django.core.exceptions import ValidationError
@@ -24,6 +23,7 @@ from django.utils.translation import gettext_lazy as _
 
 from access.policy import Who, grants_for
 from agencies.models import Agency, Site, User
+from core.audit import acting
 from core.errors import NotFound, WrongState
 
 from .models import (
@@ -183,7 +183,7 @@ def create_draft(user: User, site: Site, record: Record) -> Situation:
     """Filter 1: the originating agency drafts; nobody else sees it yet."""
     if not Site.objects.restrict(user, "start_situation").filter(pk=site.pk).exists():
         raise NotFound
-    with set_actor(user):
+    with acting(user):
         situation = Situation(
             site=site,
             reference=_next_reference(site),
@@ -200,7 +200,7 @@ def create_draft(user: User, site: Site, record: Record) -> Situation:
 def update_record(user: User, situation: Situation, record: Record, version: int) -> Situation:
     situation = _claim(user, situation, "edit_record")
     situation.claim_version(version)
-    with set_actor(user):
+    with acting(user):
         _apply_record(situation, record)
     return situation
 
@@ -213,7 +213,7 @@ def submit(user: User, situation: Situation) -> Situation:
         raise WrongState(_("Add at least one risk factor before submitting to the table."))
     situation.status = Status.SUBMITTED
     situation.submitted_at = timezone.now()
-    with set_actor(user):
+    with acting(user):
         situation.save()
     _changed(situation, "submitted")
     return situation
@@ -223,7 +223,7 @@ def submit(user: User, situation: Situation) -> Situation:
 def withdraw(user: User, situation: Situation) -> Situation:
     """The originating agency takes back a situation the table has not decided; identity goes."""
     situation = _claim(user, situation, "withdraw")
-    with set_actor(user):
+    with acting(user):
         _delete_identities(situation)
         situation.status = Status.WITHDRAWN
         situation.save()
@@ -276,7 +276,7 @@ def accept(
     situation.consent = consent
     situation.consent_reason = consent_reason.strip() if consent == "not_obtained" else ""
     situation.lead_agency = assignment.lead
-    with set_actor(user):
+    with acting(user):
         situation.save()
         situation.assisting_agencies.set(assignment.assisting)
         sync_grants(situation)
@@ -290,7 +290,7 @@ def reassign(user: User, situation: Situation, assignment: Assignment) -> Situat
     situation = _claim(user, situation, "reassign")
     _check_assignment(situation.site, assignment)
     situation.lead_agency = assignment.lead
-    with set_actor(user):
+    with acting(user):
         situation.save()
         situation.assisting_agencies.set(assignment.assisting)
         sync_grants(situation)
@@ -310,7 +310,7 @@ def reject(user: User, situation: Situation, reason: str) -> Situation:
     """AER not met: keep only minimal data. Redacted fields are deleted, not hidden."""
     situation = _claim(user, situation, "reject")
     now = timezone.now()
-    with set_actor(user):
+    with acting(user):
         _delete_identities(situation)
         for person in situation.affected_persons.all():
             person.delete()
@@ -350,7 +350,7 @@ def conclude(
     situation.conclusion_reason = reason
     situation.concluded_on = concluded_on
     situation.concluded_at = timezone.now()
-    with set_actor(user):
+    with acting(user):
         situation.save()
         sync_grants(situation)
     _changed(situation, "concluded")
@@ -384,7 +384,7 @@ def save_person(
     situation = _claim(user, situation, "edit_persons")
     if person is not None and person.situation_id != situation.pk:
         raise NotFound
-    with set_actor(user):
+    with acting(user):
         person = person or AffectedPerson(situation=situation)
         person.label, person.age_group, person.gender = label.strip(), age_group, gender
         person.full_clean(exclude=["situation"])
@@ -417,7 +417,7 @@ def remove_person(user: User, situation: Situation, person: AffectedPerson) -> N
     situation = _claim(user, situation, "edit_persons")
     if person.situation_id != situation.pk:
         raise NotFound
-    with set_actor(user):
+    with acting(user):
         person.delete()  # cascades to identity and tied risk factors, each audited
 
 
@@ -473,7 +473,7 @@ class Plan:
 def save_plan(user: User, situation: Situation, plan: Plan, version: int | None) -> None:
     situation = _claim(user, situation, "respond")
     existing = InterventionPlan.objects.filter(situation=situation).first()
-    with set_actor(user):
+    with acting(user):
         if existing is None:
             existing = InterventionPlan(situation=situation)
         else:
@@ -527,7 +527,7 @@ def log_contact(
     """Record an attempt. The earliest successful contact stops the clock and the reminders."""
     situation = _claim(user, situation, "respond")
     _check_attempted_at(situation, attempted_at)
-    with set_actor(user):
+    with acting(user):
         attempt = ContactAttempt(
             situation=situation,
             agency=user.agency,
@@ -568,7 +568,7 @@ def edit_contact(
     contact follows: it may move earlier or later, start or stop the clock."""
     situation, attempt = _claim_attempt(user, attempt)
     _check_attempted_at(situation, attempted_at)
-    with set_actor(user):
+    with acting(user):
         attempt.attempted_at, attempt.method, attempt.outcome = attempted_at, method, outcome
         attempt.notes = notes.strip()
         attempt.full_clean(exclude=["situation", "agency"])
@@ -582,7 +582,7 @@ def delete_contact(user: User, attempt: ContactAttempt) -> Situation:
     """Remove an attempt logged by mistake. Deleting the last successful contact reopens the
     clock: the situation is again waiting for its first contact."""
     situation, attempt = _claim_attempt(user, attempt)
-    with set_actor(user):
+    with acting(user):
         attempt.delete()  # audited, its notes masked
         _recompute_first_contact(situation)
     return situation
@@ -600,7 +600,7 @@ def add_update(
     situation = _claim(user, situation, "add_update")
     if proposes_conclusion and proposed_reason is None:
         raise ValidationError(_("Choose the conclusion reason you propose."))
-    with set_actor(user):
+    with acting(user):
         # A chair recording the lead's report at the table files it under the lead agency.
         agencies = situation.agencies()
         intervening = agencies[Who.LEAD] | agencies[Who.ASSISTING]
@@ -621,5 +621,5 @@ def add_update(
 @transaction.atomic
 def set_services(user: User, situation: Situation, services_mobilized: Iterable) -> None:
     situation = _claim(user, situation, "respond")
-    with set_actor(user):
+    with acting(user):
         situation.services_mobilized.set(services_mobilized)

@@ -99,6 +99,33 @@ def test_behind_the_proxy_the_audit_trail_records_the_address_the_proxy_saw(clie
     assert entry.remote_port == 443
 
 
+def test_a_change_made_through_a_service_records_the_clients_address(client, cast, settings):
+    """The services audit as the person they act for, and keep the address the request's audit
+    middleware recorded (auditlog's set_actor alone would drop it)."""
+    from django.urls import reverse
+
+    from situations.models import RiskFactor, Situation
+
+    settings.TRUSTED_PROXIES = ["10.0.0.0/8"]
+    client.force_login(cast.alice)
+    client.post(
+        reverse("situation_create", kwargs={"code": "rex"}),
+        {
+            "subject_type": "group",
+            "age_group": "na",
+            "gender": "na",
+            "narrative": "A group gathering at night.",
+            "risk_factors": [RiskFactor.objects.first().pk],
+        },
+        REMOTE_ADDR=PROXY,
+        HTTP_X_FORWARDED_FOR=CHAIR,
+    )
+    situation = Situation.objects.get(narrative="A group gathering at night.")
+    entry = LogEntry.objects.get_for_object(situation).get(action=LogEntry.Action.CREATE)
+    assert entry.actor == cast.alice
+    assert entry.remote_addr == CHAIR
+
+
 @pytest.mark.parametrize(
     ("remote_addr", "forwarded", "proxies", "expected"),
     [

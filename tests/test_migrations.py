@@ -28,8 +28,10 @@ def _ours():
     """(app, name, migration) of every migration in this repository's apps."""
     loader = MigrationLoader(None, ignore_no_migrations=True)
     for (app, name), migration in sorted(loader.disk_migrations.items()):
-        module = sys.modules[migration.__module__]
-        if Path(module.__file__).resolve().is_relative_to(ROOT):
+        path = Path(sys.modules[migration.__module__].__file__).resolve()
+        # The virtualenv may live inside the checkout (make creates .venv there): installed
+        # packages are not ours.
+        if path.is_relative_to(ROOT) and "site-packages" not in path.parts:
             yield app, name, migration
 
 

@@ -55,7 +55,9 @@ TARGETS = {
     "p95_ms_concurrent": 300,
     "dashboard_p95_ms": 500,
     "sweep_s": 2.0,
-    "decision_s": 3.0,
+    # Issue 19: a decision on other screens within 1 s at worst, 300 ms at the median.
+    "decision_s": 1.0,
+    "decision_p50_s": 0.3,
 }
 
 
@@ -402,8 +404,8 @@ class Command(BaseCommand):
     # ---- A decision on another screen ----------------------------------------------------
 
     def _decision_latency(self, base: str, meeting_page: Page, cookies) -> dict:
-        """The chair rejects new items one after another; a follower polls the agenda every
-        second as the page does (htmx, hx-trigger="every 1s"); each time is from the chair's
+        """The chair rejects new items one after another; a follower follows the agenda as the
+        page does (a request that waits for the next change); each time is from the chair's
         request leaving to the follower holding the changed agenda."""
         meeting = Meeting.objects.get(status=Meeting.Status.IN_PROGRESS)
         chair = meeting.chair
@@ -460,7 +462,7 @@ class Command(BaseCommand):
             "decisions": len(times),
             "p50_s": round(statistics.median(times), 2),
             "max_s": round(max(times), 2),
-            "poll_interval_s": 1,
+            "follow": "long-polling on the meeting's revision (Redis pub/sub)",
         }
 
     # ---- The clock sweep -----------------------------------------------------------------
@@ -530,7 +532,10 @@ class Command(BaseCommand):
         out = {
             "when": timezone.now().isoformat(timespec="seconds"),
             "machine": f"{os.cpu_count()} cores",
-            "server": f"gunicorn, {self.options['workers']} sync workers, production settings",
+            "server": (
+                f"gunicorn, {self.options['workers']} workers of 8 threads (gunicorn.conf.py), "
+                "production settings"
+            ),
             "load": (
                 f"wrk from another process, {self.options['duration']} s per run after a 2 s "
                 f"warm-up: 1 connection; {n} people (each pauses {think // 2}-"
@@ -545,7 +550,11 @@ class Command(BaseCommand):
             "targets": TARGETS,
             "pages": {},
             "sweep": {**sweep, "met": sweep["seconds"] < TARGETS["sweep_s"]},
-            "decision": {**decision, "met": decision["max_s"] < TARGETS["decision_s"]},
+            "decision": {
+                **decision,
+                "met": decision["max_s"] <= TARGETS["decision_s"]
+                and decision["p50_s"] <= TARGETS["decision_p50_s"],
+            },
         }
         self.stdout.write("")
         self.stdout.write(
@@ -604,20 +613,30 @@ class Command(BaseCommand):
         )
         self.stdout.write(
             f"decision on another screen: p50 {decision['p50_s']} s, max {decision['max_s']} s "
-            f"over {decision['decisions']} decisions (target < {TARGETS['decision_s']} s)"
+            f"over {decision['decisions']} decisions (targets: worst {TARGETS['decision_s']} s, "
+            f"median {TARGETS['decision_p50_s']} s)"
         )
         return out
 
 
 def _follow(agenda: str, cookie: str, state: dict, seen: threading.Event) -> None:
-    """A participant's screen: poll every second until the agenda changes."""
+    """A participant's screen, as static/js/app.js follows the agenda: each request waits on
+    the server for the next change (long-polling); asked again at once after a wait, or a
+    second later when the server could not wait."""
     while not seen.is_set():
-        status = _get(agenda + str(state["revision"]), cookie)
+        request = urllib.request.Request(  # noqa: S310
+            agenda + str(state["revision"]) + "&wait=1",
+            headers={"Cookie": cookie, "HX-Request": "true"},
+        )
+        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  # nosec B310
+            response.read()
+            status, again = response.status, response.headers.get("X-Follow-Again")
         if status == 200 and state["sent"] is not None:
             state["seen"] = time.perf_counter()
             seen.set()
             return
-        time.sleep(1)
+        if again != "now":
+            time.sleep(1)
 
 
 def _get(url: str, cookie: str, htmx: bool = True) -> int:
