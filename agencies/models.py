@@ -77,6 +77,15 @@ class Weekday(models.IntegerChoices):
 
 class SiteGate(Gate):
     kind = Kind.SITE
+    answers_in_memory = True
+
+    def holds(self, user, obj, who):
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            return obj.pk in user.seat_site_ids(who, active_only=False)
+        return super().holds(user, obj, who)
+
+    def state_of(self, obj):
+        return State.ACTIVE if obj.active else State.INACTIVE
 
     def term(self, user, who):
         if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):

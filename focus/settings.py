@@ -283,7 +283,16 @@ CACHES = {
         {"BACKEND": "django.core.cache.backends.redis.RedisCache", "LOCATION": REDIS_URL}
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
-    )
+    ),
+    # Rendered fragments of pages (a meeting's agenda): in the web process's own memory only,
+    # never in Redis or on disk, because they carry the table's free text (updates, actions).
+    # Each lives a minute at most; meetings/views.py says what its key holds.
+    "fragments": {
+        "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+        "LOCATION": "fragments",
+        "TIMEOUT": 120,
+        "OPTIONS": {"MAX_ENTRIES": 2000},
+    },
 }
 
 # --- Celery ---------------------------------------------------------------------------------

@@ -30,12 +30,23 @@ class MeetingGate(Gate):
     kind = Kind.MEETING
     wrong_state = _("The meeting is not in a state that allows this. Reload the page.")
     site_field = "site"
+    answers_in_memory = True
 
     def term(self, user, who):
         if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
             sites = user.seat_site_ids(who)
             return Q(**{f"{self.site_field}__in": sites}) if sites else None
         return super().term(user, who)
+
+    def holds(self, user, obj, who):
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            return obj.site_id in user.seat_site_ids(who)
+        return super().holds(user, obj, who)
+
+    def state_of(self, obj):
+        if obj.status == Meeting.Status.CLOSED and obj.minutes_approved_at is not None:
+            return State.MINUTES_APPROVED
+        return State(obj.status)
 
     def state(self, state):
         prefix = "" if self.site_field == "site" else "meeting__"
@@ -49,6 +60,14 @@ class MeetingGate(Gate):
 class AgendaItemGate(MeetingGate):
     kind = Kind.AGENDA_ITEM
     site_field = "meeting__site"
+    # Whether the person sees the item's situation is the database's to say.
+    answers_in_memory = False
+
+    def holds(self, user, obj, who):
+        return None
+
+    def state_of(self, obj):
+        return None
 
     def term(self, user, who):
         if who == Who.SEES_SITUATION:
@@ -222,6 +241,17 @@ class AgendaItem(ChoiceLabelsMixin, VersionedModel):
 
 class ActionItemGate(Gate):
     kind = Kind.ACTION_ITEM
+    answers_in_memory = True
+
+    def holds(self, user, obj, who):
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            return obj.meeting.site_id in user.seat_site_ids(who)
+        if who == Who.OWNER:
+            return user.agency_id is not None and obj.owner_agency_id == user.agency_id
+        return super().holds(user, obj, who)
+
+    def state_of(self, obj):
+        return State.ACTION_OPEN if obj.status == ActionItem.Status.OPEN else State.ACTION_CLOSED
 
     def term(self, user, who):
         if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):

@@ -645,22 +645,28 @@ def close(user: User, meeting: Meeting) -> Meeting:
 
 
 def follow_situation(situation: Situation, event: str) -> None:
-    """Keep upcoming agendas in step with a situation's lifecycle (inside the situation
-    service's transaction). A submitted situation goes on its site's next agenda at once. One
-    decided or taken back outside the meeting it waited for no longer waits there as it was:
-    an accepted one returns, as a returning item in clock order, at the next sync (the meeting's
-    start, the previous meeting's close, or the scheduler)."""
+    """Keep upcoming agendas in step with a situation (inside the situation service's
+    transaction). A submitted situation goes on its site's next agenda at once. One decided or
+    taken back outside the meeting it waited for no longer waits there as it was: an accepted
+    one returns, as a returning item in clock order, at the next sync (the meeting's start,
+    the previous meeting's close, or the scheduler). Whatever changed, every agenda still to
+    come that shows the situation moves to a new revision: its followers see the change."""
     if event == "submitted":
         sync_agenda(meeting_for_submission(situation), only=situation)
-        return
-    waiting = AgendaItem.objects.filter(
-        situation=situation,
-        outcome=AgendaItem.Outcome.PENDING,
-        meeting__status=Meeting.Status.SCHEDULED,
-    )
-    for meeting_id in set(waiting.values_list("meeting_id", flat=True)):
+    elif event in ("withdrawn", "accepted", "rejected", "concluded"):
+        waiting = AgendaItem.objects.filter(
+            situation=situation,
+            outcome=AgendaItem.Outcome.PENDING,
+            meeting__status=Meeting.Status.SCHEDULED,
+        )
+        for meeting_id in set(waiting.values_list("meeting_id", flat=True)):
+            Meeting(pk=meeting_id).bump()
+        waiting.delete()
+    showing = AgendaItem.objects.filter(
+        situation=situation, meeting__status__in=Meeting.UPCOMING
+    ).values_list("meeting_id", flat=True)
+    for meeting_id in set(showing):
         Meeting(pk=meeting_id).bump()
-    waiting.delete()
 
 
 def schedule_all(now: datetime | None = None) -> int:

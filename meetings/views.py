@@ -1,14 +1,19 @@
+import hashlib
 import io
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
+from django.core.cache import caches
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.template.backends.utils import csrf_input
 from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
@@ -44,6 +49,8 @@ from .forms import (
 )
 from .models import ActionItem, AgendaItem, Attendance, CalendarFeed, Meeting
 
+fragments = caches["fragments"]
+
 
 def _meeting(request: HttpRequest, code: str, key: str, action: str = "view", can=False) -> Meeting:
     """A meeting of a site the person sits at, if they may do `action` on it (in some state:
@@ -76,8 +83,9 @@ def _item(request: HttpRequest, meeting: Meeting, reference: str, action: str) -
     )
 
 
-def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
-    """Items the viewer may see, each with its clock and last update."""
+def _agenda(request: HttpRequest, meeting: Meeting, actions=None) -> list[dict]:
+    """Items the viewer may see, each with its clock, last update and open actions
+    (`actions`: _open_actions, when the caller has them already)."""
     items = list(
         AgendaItem.objects.restrict(request.user)
         .filter(meeting=meeting)
@@ -108,7 +116,8 @@ def _agenda(request: HttpRequest, meeting: Meeting) -> list[dict]:
         .distinct()
     ):
         categories.setdefault(situation_id, []).append(name)
-    actions = _open_actions(request, meeting)
+    if actions is None:
+        actions = _open_actions(request, meeting)
     now = timezone.now()
     return [
         {
@@ -166,14 +175,55 @@ def meeting_list(request: HttpRequest, code: str) -> HttpResponse:
     )
 
 
+# Where a cached agenda takes each viewer's own CSRF token. User text is escaped before it
+# reaches the HTML, so no row can contain this comment.
+CSRF_MARK = "<!--csrf-->"
+
+
+def _agenda_html(request: HttpRequest, meeting: Meeting) -> str:
+    """The agenda as this viewer sees it, rendered once a minute for everyone who sees the same.
+
+    The key holds everything the fragment depends on: the meeting and its revision (every
+    change an agenda shows moves it: meetings/services.follow_situation, the decisions, the
+    actions), the minute (clocks count down), the language, the viewer's capabilities (the
+    chair's controls) and the exact items the viewer may see (an item whose situation was
+    withdrawn stays for its agency only). Two people with the same key would see the same page;
+    nothing of the person is in it: their CSRF token is put in after the cache."""
+    visible = (
+        AgendaItem.objects.restrict(request.user)
+        .filter(meeting=meeting)
+        .values_list("pk", flat=True)
+    )
+    items = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()[:16]
+    minute = int(timezone.now().timestamp() // 60)
+    controls = "prepare" if meeting.can.get("prepare") else "read"
+    key = f"agenda:{meeting.pk}:{meeting.revision}:{get_language()}:{minute}:{controls}:{items}"
+    html = fragments.get(key)
+    if html is None:
+        actions = _open_actions(request, meeting)
+        html = render_to_string(
+            "meetings/_agenda.html",
+            {
+                "meeting": meeting,
+                "site": meeting.site,
+                "rows": _agenda(request, meeting, actions),
+                "can": meeting.can,
+                "table_actions": actions.get(None, []),
+            },
+        )
+        fragments.set(key, html)
+    return mark_safe(html.replace(CSRF_MARK, csrf_input(request)))  # noqa: S308  # nosec B308
+
+
 def _context(request, meeting):
     can = meeting.can
+    actions = _open_actions(request, meeting)
     return {
         "meeting": meeting,
         "site": meeting.site,
-        "rows": _agenda(request, meeting),
+        "rows": _agenda(request, meeting, actions),
         "can": can,
-        "table_actions": _open_actions(request, meeting).get(None, []),
+        "table_actions": actions.get(None, []),
         "bring_in": services.can_bring_in(meeting) if can.get("prepare") else (),
         "today": timezone.localdate(),
         "attendance": meeting.attendance.select_related("user__agency").order_by(
@@ -205,9 +255,15 @@ def _start_confirmation(meeting: Meeting) -> Confirmation | None:
 @never_cache
 def meeting_detail(request: HttpRequest, code: str, key: str) -> HttpResponse:
     meeting = _meeting(request, code, key, can=True)
-    context = _context(request, meeting)
-    if meeting.can["start"]:
-        context["start_confirmation"] = _start_confirmation(meeting)
+    can = meeting.can
+    context = {
+        "meeting": meeting,
+        "site": meeting.site,
+        "can": can,
+        "agenda_html": _agenda_html(request, meeting),
+        "bring_in": services.can_bring_in(meeting) if can["prepare"] else (),
+        "start_confirmation": _start_confirmation(meeting) if can["start"] else None,
+    }
     return render(request, "meetings/detail.html", context)
 
 
@@ -238,7 +294,7 @@ def meeting_agenda(request: HttpRequest, code: str, key: str) -> HttpResponse:
             reverse("meeting_minutes", kwargs={"code": code, "key": meeting.key})
         )
     meeting.can = Meeting.objects.abilities(request.user, meeting.pk)
-    return render(request, "meetings/_agenda.html", _context(request, meeting))
+    return HttpResponse(_agenda_html(request, meeting))
 
 
 def _back(meeting, live=False):

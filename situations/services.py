@@ -202,6 +202,7 @@ def update_record(user: User, situation: Situation, record: Record, version: int
     situation.claim_version(version)
     with acting(user):
         _apply_record(situation, record)
+    _changed(situation, "record")
     return situation
 
 
@@ -294,6 +295,7 @@ def reassign(user: User, situation: Situation, assignment: Assignment) -> Situat
         situation.save()
         situation.assisting_agencies.set(assignment.assisting)
         sync_grants(situation)
+    _changed(situation, "reassigned")
     return situation
 
 
@@ -615,6 +617,7 @@ def add_update(
         )
         update.full_clean(exclude=["situation", "agency"])
         update.save()
+    _changed(situation, "update")
     return update
 
 

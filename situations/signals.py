@@ -9,6 +9,7 @@ first_contact_made = django.dispatch.Signal()
 clock_reopened = django.dispatch.Signal()
 
 # Sent inside the transaction of every lifecycle step (`event`: "submitted", "withdrawn",
-# "accepted", "rejected", "concluded"). Situations know no meeting (docs/design.md §3): the
+# "accepted", "rejected", "concluded") and of every change an agenda shows ("record",
+# "reassigned", "update"). Situations know no meeting (docs/design.md §3): the
 # meetings app listens, and keeps the next agenda in step.
 situation_changed = django.dispatch.Signal()
