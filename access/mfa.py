@@ -1,5 +1,6 @@
 """Two-factor sign-in with TOTP (django-otp), recovery codes, enrolment at first sign-in."""
 
+import base64
 import secrets
 
 import segno
@@ -13,10 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.http import safe_next
+
+from .models import RecoveryCodeDevice
 
 RECOVERY_CODES = 10
 
@@ -35,12 +37,12 @@ class CodeForm(forms.Form):
 
 @transaction.atomic
 def issue_recovery_codes(user) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="recovery")
+    """New codes, returned in clear this once for the person to keep; only hashes are stored."""
+    device, _ = RecoveryCodeDevice.objects.get_or_create(user=user, name="recovery")
     device.confirmed = True
     device.save()
-    device.token_set.all().delete()
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    device.replace_codes(codes)
     return codes
 
 
@@ -72,10 +74,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code", _("That code did not match. Check the time on your phone and try again.")
         )
-    secret = device.bin_key
-    import base64
-
-    secret_b32 = base64.b32encode(secret).decode().rstrip("=")
+    # Shown only while the device is unconfirmed: once enrolled, this page redirects.
+    secret_b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     qr = segno.make(device.config_url, error="m")
     return render(
         request,
