@@ -46,8 +46,16 @@ def issue_recovery_codes(user) -> list[str]:
     return codes
 
 
+def _verified(request: HttpRequest, device) -> None:
+    """The person is now fully signed in: a new session key, so that a key fixed or seen
+    before the second factor is worth nothing after it."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 def reset_factors(user) -> None:
-    """An administrator's reset: the person enrols again at their next sign-in."""
+    """Forget every factor: the person enrols again at their next sign-in. Only ever called
+    through agencies.services.reset_factors, which checks who may and records the act."""
     for device in devices_for_user(user, confirmed=None):
         device.delete()
 
@@ -66,7 +74,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save()
-            otp_login(request, device)
+            _verified(request, device)
             codes = issue_recovery_codes(user)
             return render(
                 request, "registration/mfa_codes.html", {"codes": codes, "next": safe_next(request)}
@@ -96,7 +104,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            _verified(request, device)
             return redirect(safe_next(request))
         form.add_error("code", _("That code did not match."))
     return render(

@@ -330,6 +330,11 @@ CELERY_BEAT_SCHEDULE["schedule-meetings"] = {
     "task": "meetings.tasks.schedule_meetings",
     "schedule": crontab(minute="*/10"),
 }
+# Django never deletes an expired session by itself; what a session held must not outlive it.
+CELERY_BEAT_SCHEDULE["clear-sessions"] = {
+    "task": "agencies.tasks.clear_expired_sessions",
+    "schedule": crontab(hour=3, minute=23),
+}
 # The periodic jobs /readyz watches: the name it reports -> the heartbeat the job writes.
 HEARTBEATS = {"heartbeat": "beat", "clock_sweep": "sweep"}
 # /readyz and the staff banner call the beat stale past this age.
