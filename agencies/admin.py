@@ -55,7 +55,8 @@ class SiteAdmin(AdministratorOnly, admin.ModelAdmin):
     list_filter = ["active"]
 
 
-class MembershipInline(AdministratorOnly, admin.TabularInline):
+class MembershipInline(AdministratorOnly, admin.StackedInline):
+    # Stacked, not tabular: the tabular inline's fields have no labels (axe, WCAG 4.1.2).
     model = Membership
     extra = 0
 
