@@ -50,7 +50,8 @@ class Act(models.TextChoices):
     @classmethod
     def of(cls, entry: LogEntry):
         """The act an audit entry records, or None for an ordinary change."""
-        act = (entry.additional_data or {}).get("act")
+        data = entry.additional_data
+        act = data.get("act") if isinstance(data, dict) else None
         return cls(act) if act in cls.values else None
 
 

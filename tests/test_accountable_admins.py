@@ -315,10 +315,10 @@ def test_seat_changes_in_the_admin_are_audited(client, cast):
 # ---- The Django admin keeps the app's guards ---------------------------------------------------
 
 
-@pytest.mark.parametrize("page", ["change", "password", "history", "delete"])
-def test_a_superusers_admin_pages_answer_404_to_an_administrator(client, cast, root, page):
+@pytest.mark.parametrize("view", ["change", "password", "history", "delete"])
+def test_a_superusers_admin_pages_answer_404_to_an_administrator(client, cast, root, view):
     client.force_login(cast.adam)
-    assert client.get(_admin_url(root, page), follow=True).status_code == 404
+    assert client.get(_admin_url(root, view), follow=True).status_code == 404
 
 
 def test_an_administrator_can_neither_see_nor_deactivate_a_superuser_in_the_admin(
