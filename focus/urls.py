@@ -31,7 +31,7 @@ urlpatterns = [
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
     # The admin's "view on site" redirect would turn any internal id into its public URL (a
     # situation's reference): switched off, ahead of the admin's own route.
-    path("admin/r/<path:rest>", _no_view_on_site),
+    path("admin/r/<path:rest>", _no_view_on_site, name="admin_view_on_site_off"),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
     path("", include("agencies.urls")),
