@@ -28,6 +28,7 @@ from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy
 
 from access import mfa, policy
+from core.audit import acting
 from core.errors import NotFound, WrongState
 
 from .models import Membership, Site, User
@@ -217,11 +218,12 @@ def provision_person(actor: User, *, fields: dict, seats: Iterable[Seat]) -> Use
     """Create a person with no usable password and invite them to choose one."""
     if not policy.allows(actor, "administer"):
         raise NotFound
-    person = User(**fields)
-    person.set_unusable_password()
-    person.full_clean()
-    person.save()
-    _set_seats(person, seats)
+    with acting(actor):
+        person = User(**fields)
+        person.set_unusable_password()
+        person.full_clean()
+        person.save()
+        _set_seats(person, seats)
     send_password_link(actor, person)
     return person
 
@@ -234,11 +236,12 @@ def update_person(
     person = _claim(actor, person, "manage")
     before = standing(person.pk)
     person.claim_version(version)
-    for name, value in fields.items():
-        setattr(person, name, value)
-    person.full_clean()
-    person.save()
-    _set_seats(person, seats)
+    with acting(actor):
+        for name, value in fields.items():
+            setattr(person, name, value)
+        person.full_clean()
+        person.save()
+        _set_seats(person, seats)
     record_changes(actor, person, before)
     return person
 

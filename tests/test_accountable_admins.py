@@ -395,3 +395,15 @@ def test_the_admin_shows_no_totp_secret_and_no_recovery_code(root, cast):
         assert client.get(path).status_code == 404, path
     index = client.get("/admin/").content.decode()
     assert totp.key not in index and "deadbeef01" not in index
+
+
+def test_a_services_changes_name_their_actor_outside_a_request(cast):
+    from agencies import services
+
+    services.update_person(
+        cast.adam, cast.bob, fields={"first_name": "Robert"}, seats=[], version=cast.bob.version
+    )
+    changes = LogEntry.objects.get_for_object(cast.bob).filter(
+        action=LogEntry.Action.UPDATE, additional_data__isnull=True
+    )
+    assert changes.exists() and all(e.actor == cast.adam for e in changes)
