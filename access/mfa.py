@@ -1,5 +1,6 @@
 """Two-factor sign-in with TOTP (django-otp), recovery codes, enrolment at first sign-in."""
 
+import base64
 import secrets
 
 import segno
@@ -13,10 +14,11 @@ from django.utils.translation import gettext_lazy
 from django.views.decorators.cache import never_cache
 from django_otp import devices_for_user, match_token
 from django_otp import login as otp_login
-from django_otp.plugins.otp_static.models import StaticDevice, StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from core.http import safe_next
+
+from .models import RecoveryCodeDevice
 
 RECOVERY_CODES = 10
 
@@ -35,17 +37,25 @@ class CodeForm(forms.Form):
 
 @transaction.atomic
 def issue_recovery_codes(user) -> list[str]:
-    device, _ = StaticDevice.objects.get_or_create(user=user, name="recovery")
+    """New codes, returned in clear this once for the person to keep; only hashes are stored."""
+    device, _ = RecoveryCodeDevice.objects.get_or_create(user=user, name="recovery")
     device.confirmed = True
     device.save()
-    device.token_set.all().delete()
     codes = [secrets.token_hex(5) for _ in range(RECOVERY_CODES)]
-    StaticToken.objects.bulk_create([StaticToken(device=device, token=c) for c in codes])
+    device.replace_codes(codes)
     return codes
 
 
+def _verified(request: HttpRequest, device) -> None:
+    """The person is now fully signed in: a new session key, so that a key fixed or seen
+    before the second factor is worth nothing after it."""
+    otp_login(request, device)
+    request.session.cycle_key()
+
+
 def reset_factors(user) -> None:
-    """An administrator's reset: the person enrols again at their next sign-in."""
+    """Forget every factor: the person enrols again at their next sign-in. Only ever called
+    through agencies.services.reset_factors, which checks who may and records the act."""
     for device in devices_for_user(user, confirmed=None):
         device.delete()
 
@@ -64,7 +74,7 @@ def setup(request: HttpRequest) -> HttpResponse:
         if device.verify_token(form.cleaned_data["code"]):
             device.confirmed = True
             device.save()
-            otp_login(request, device)
+            _verified(request, device)
             codes = issue_recovery_codes(user)
             return render(
                 request, "registration/mfa_codes.html", {"codes": codes, "next": safe_next(request)}
@@ -72,10 +82,8 @@ def setup(request: HttpRequest) -> HttpResponse:
         form.add_error(
             "code", _("That code did not match. Check the time on your phone and try again.")
         )
-    secret = device.bin_key
-    import base64
-
-    secret_b32 = base64.b32encode(secret).decode().rstrip("=")
+    # Shown only while the device is unconfirmed: once enrolled, this page redirects.
+    secret_b32 = base64.b32encode(device.bin_key).decode().rstrip("=")
     qr = segno.make(device.config_url, error="m")
     return render(
         request,
@@ -96,7 +104,7 @@ def verify(request: HttpRequest) -> HttpResponse:
     if request.method == "POST" and form.is_valid():
         device = match_token(request.user, form.cleaned_data["code"])
         if device is not None:
-            otp_login(request, device)
+            _verified(request, device)
             return redirect(safe_next(request))
         form.add_error("code", _("That code did not match."))
     return render(

@@ -1,12 +1,14 @@
 from django import forms
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
+from django.utils import translation
 from django.utils.translation import gettext_lazy as _
 
 from core.forms import BoundedModelChoiceField
 
 from .models import Agency, Membership, Site, User
 from .services import Seat
+from .tasks import email_reset_links
 
 
 class PersonForm(forms.ModelForm):
@@ -96,3 +98,10 @@ class InvitedPasswordResetForm(PasswordResetForm):
 
     def get_users(self, email):
         return User.objects.filter(email__iexact=email, is_active=True)
+
+    def save(self, *args, **kwargs) -> None:
+        """Hand the email to the worker. The request does the same work whatever the address:
+        one lookup, one task (with no account, or one), no mail server, so neither its answer
+        nor its timing says whether the address belongs to anyone."""
+        found = list(self.get_users(self.cleaned_data["email"]).values_list("pk", flat=True))
+        email_reset_links.delay_on_commit(found, translation.get_language())

@@ -8,7 +8,6 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from access.decorators import requires
-from access.mfa import reset_factors
 from core.adapter import attempt
 from core.forms import posted as _posted
 
@@ -70,7 +69,9 @@ def person_create(request: HttpRequest) -> HttpResponse:
         if check_seats_fit_role(form, formset):
             person = attempt(
                 request,
-                lambda: services.provision_person(fields=_fields(form), seats=formset.seats()),
+                lambda: services.provision_person(
+                    request.user, fields=_fields(form), seats=formset.seats()
+                ),
                 form=form,
             )
             if person:
@@ -84,7 +85,7 @@ def person_create(request: HttpRequest) -> HttpResponse:
 
 @requires("administer")
 def person_edit(request: HttpRequest, username: str) -> HttpResponse:
-    person = User.objects.find(request.user, "manage", username=username)
+    person = User.objects.find(request.user, "manage", can=True, username=username)
     form = PersonForm(_posted(request), instance=person)
     formset = SeatFormSet(_posted(request), prefix="seats", initial=seat_initial(person))
     if request.method == "POST" and form.is_valid() and formset.is_valid():
@@ -92,6 +93,7 @@ def person_edit(request: HttpRequest, username: str) -> HttpResponse:
             saved = attempt(
                 request,
                 lambda: services.update_person(
+                    request.user,
                     person,
                     fields=_fields(form),
                     seats=formset.seats(),
@@ -115,9 +117,15 @@ def person_edit(request: HttpRequest, username: str) -> HttpResponse:
 @require_POST
 @requires("administer")
 def person_invite(request: HttpRequest, username: str) -> HttpResponse:
-    person = User.objects.find(request.user, "manage", username=username, is_active=True)
-    services.send_invitation(person)
-    messages.success(request, _("A new invitation was sent to %(name)s.") % {"name": person})
+    """A link to choose a password: an invitation, or a reset link for someone who has one."""
+    person = User.objects.find(request.user, "manage", username=username)
+    act = attempt(request, lambda: services.send_password_link(request.user, person))
+    if act == services.Act.INVITED:
+        messages.success(request, _("A new invitation was sent to %(name)s.") % {"name": person})
+    elif act:
+        messages.success(
+            request, _("A link to choose a new password was sent to %(name)s.") % {"name": person}
+        )
     return redirect("people_edit", username=person.username)
 
 
@@ -125,9 +133,10 @@ def person_invite(request: HttpRequest, username: str) -> HttpResponse:
 @requires("administer")
 def person_reset_mfa(request: HttpRequest, username: str) -> HttpResponse:
     person = User.objects.find(request.user, "reset_factors", username=username)
-    reset_factors(person)
-    messages.success(
-        request,
-        _("%(name)s will set up two-step sign-in again at their next sign-in.") % {"name": person},
-    )
+    if attempt(request, lambda: services.reset_factors(request.user, person)):
+        messages.success(
+            request,
+            _("%(name)s will set up two-step sign-in again at their next sign-in.")
+            % {"name": person},
+        )
     return redirect("people_edit", username=person.username)

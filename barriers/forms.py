@@ -5,6 +5,9 @@ from agencies.models import Agency
 from core.forms import BoundedModelChoiceField
 
 from .models import Barrier, BarrierCategory
+from .services import refuse_situation_references
+
+DE_IDENTIFIED = _("The systemic issue, de-identified: no names, no details of any situation.")
 
 
 class RaiseForm(forms.Form):
@@ -15,7 +18,8 @@ class RaiseForm(forms.Form):
         label=_("Description"),
         max_length=2000,
         widget=forms.Textarea(attrs={"rows": 3}),
-        help_text=_("The systemic issue, de-identified: no names, no details of any situation."),
+        help_text=DE_IDENTIFIED,
+        validators=[refuse_situation_references],
     )
 
 
@@ -35,6 +39,8 @@ class LinkForm(forms.Form):
         max_length=2000,
         required=False,
         widget=forms.Textarea(attrs={"rows": 2}),
+        help_text=DE_IDENTIFIED,
+        validators=[refuse_situation_references],
     )
 
     def __init__(self, *args, barriers, **kwargs):
@@ -64,7 +70,10 @@ class LinkForm(forms.Form):
 
 class ActionForm(forms.Form):
     text = forms.CharField(
-        label=_("Comment or decision"), max_length=2000, widget=forms.Textarea(attrs={"rows": 2})
+        label=_("Comment or decision"),
+        max_length=2000,
+        widget=forms.Textarea(attrs={"rows": 2}),
+        validators=[refuse_situation_references],
     )
     decision = forms.BooleanField(label=_("This is a decision"), required=False)
 

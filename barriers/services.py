@@ -1,5 +1,8 @@
 """Raising, linking and steering barriers. Each function checks who may act; each is atomic."""
 
+import re
+import unicodedata
+
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Count
@@ -12,6 +15,32 @@ from core.errors import NotFound
 from situations.models import Situation
 
 from .models import Barrier, BarrierAction, BarrierCategory, BarrierLink, BarrierSequence
+
+# A situation's reference however it is typed: REX-2026-014, rex 2026-14, REX–2026–014,
+# REX/2026/014, REX2026014, and "REX 2026 014" in capitals. Barriers are read by the steering
+# committee and by every table they reach, which must not learn which situation is behind one
+# (the link counts it as evidence without naming it). A barrier's own B-2026-001 has one letter.
+_SEPARATOR = r"(?:\s*[-‐‑‒–—―_./]\s*|)"
+SITUATION_REFERENCE = re.compile(
+    rf"(?<![A-Za-z])(?:[A-Za-z]{{2,6}}{_SEPARATOR}(?:19|20)\d\d{_SEPARATOR}\d{{1,5}}"
+    rf"|[A-Z]{{2,6}}\s+(?:19|20)\d\d\s+\d{{3,5}})(?!\d)"
+)
+
+
+def refuse_situation_references(text: str) -> None:
+    """Refuse barrier text that names a situation, with the reason (a form validator too)."""
+    # NFKC folds look-alikes (full-width letters and digits) into the characters above.
+    found = SITUATION_REFERENCE.search(unicodedata.normalize("NFKC", text or ""))
+    if found:
+        raise ValidationError(
+            _(
+                "“%(found)s” looks like a situation reference. Barriers are read by the "
+                "steering committee and other tables: describe the systemic issue without "
+                "pointing to a situation (link the situation to the barrier instead)."
+            ),
+            code="situation_reference",
+            params={"found": found.group(0)},
+        )
 
 
 def _next_reference() -> str:
@@ -48,6 +77,7 @@ def raise_barrier(
     description = description.strip()
     if not description:
         raise ValidationError(_("Describe the barrier."))
+    refuse_situation_references(description)
     if not category.active:
         raise ValidationError(_("Choose an active category."))
     barrier = Barrier(
@@ -89,6 +119,7 @@ def record(user: User, barrier: Barrier, text: str, *, decision: bool) -> Barrie
     text = text.strip()
     if not text:
         raise ValidationError(_("Write the comment or decision."))
+    refuse_situation_references(text)
     kind = BarrierAction.Kind.DECISION if decision else BarrierAction.Kind.COMMENT
     return BarrierAction.objects.create(barrier=barrier, kind=kind, text=text, actor=user)
 

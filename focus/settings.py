@@ -198,6 +198,9 @@ ANONYMOUS_USER_NAME = None
 GUARDIAN_USER_OBJ_PERMS_MODEL = "guardian.UserObjectPermission"
 GUARDIAN_GROUP_OBJ_PERMS_MODEL = "guardian.GroupObjectPermission"
 
+# Sessions are rows, so a deactivated person's can be found and deleted
+# (agencies.services.end_sessions) and expired ones cleared daily (beat, below).
+SESSION_ENGINE = "django.contrib.sessions.backends.db"
 SESSION_COOKIE_HTTPONLY = True
 # Idle timeout: no request from the person for this long ends the session.
 SESSION_IDLE_SECONDS = env_int("SESSION_IDLE_SECONDS", 30 * 60)
@@ -335,6 +338,11 @@ CELERY_BEAT_SCHEDULE["sweep-clocks"] = {
 CELERY_BEAT_SCHEDULE["schedule-meetings"] = {
     "task": "meetings.tasks.schedule_meetings",
     "schedule": crontab(minute="*/10"),
+}
+# Django never deletes an expired session by itself; what a session held must not outlive it.
+CELERY_BEAT_SCHEDULE["clear-sessions"] = {
+    "task": "agencies.tasks.clear_expired_sessions",
+    "schedule": crontab(hour=3, minute=23),
 }
 # The periodic jobs /readyz watches: the name it reports -> the heartbeat the job writes.
 HEARTBEATS = {"heartbeat": "beat", "clock_sweep": "sweep"}

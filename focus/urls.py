@@ -1,5 +1,6 @@
 from django.contrib import admin
 from django.contrib.auth import views as auth_views
+from django.http import Http404
 from django.urls import include, path
 from django.views.generic import RedirectView
 
@@ -8,6 +9,11 @@ from agencies.forms import InvitedPasswordResetForm
 from core import views as core_views
 
 from . import views
+
+
+def _no_view_on_site(request, **kwargs):
+    raise Http404
+
 
 urlpatterns = [
     path("healthz", core_views.healthz, name="healthz"),
@@ -23,6 +29,9 @@ urlpatterns = [
     path("accounts/", include("django.contrib.auth.urls")),
     # One sign-in page for everyone: the admin's own would bypass what ours enforces.
     path("admin/login/", RedirectView.as_view(pattern_name="login", query_string=True)),
+    # The admin's "view on site" redirect would turn any internal id into its public URL (a
+    # situation's reference): switched off, ahead of the admin's own route.
+    path("admin/r/<path:rest>", _no_view_on_site, name="admin_view_on_site_off"),
     path("admin/", admin.site.urls),
     path("", views.home, name="home"),
     path("", include("agencies.urls")),

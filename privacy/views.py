@@ -15,6 +15,7 @@ from access.decorators import requires
 from access.gates import Gate, restrict
 from access.policy import Kind
 from agencies.models import Agency, Site
+from agencies.services import Act
 from core.models import Heartbeat
 from situations.models import Status
 from situations.services import grant_drift
@@ -49,6 +50,8 @@ def audit_trail(request: HttpRequest) -> HttpResponse:
     if request.GET.get("format") == "csv" and (form.is_valid() or not request.GET):
         return _audit_csv(request, entries)
     page = Paginator(entries, 100).get_page(request.GET.get("page"))
+    for entry in page:
+        entry.act = Act.of(entry)  # what an administrator did to a person, if it was that
     query = request.GET.copy()
     query.pop("page", None)
     csv_query = query.copy()
@@ -72,11 +75,12 @@ def _audit_csv(request, entries) -> HttpResponse:
     writer = csv.writer(response)
     writer.writerow(CSV_COLUMNS)
     for entry in entries.iterator(chunk_size=2000):
+        act = Act.of(entry)
         writer.writerow(
             [
                 timezone.localtime(entry.timestamp).isoformat(timespec="seconds"),
                 entry.actor.username if entry.actor else "system",
-                entry.get_action_display(),
+                act.label if act else entry.get_action_display(),
                 entry.content_type.name if entry.content_type else "",
                 entry.object_repr,
                 entry.remote_addr or "",

@@ -20,7 +20,8 @@ auditlog.register(
     exclude_fields=["version", "updated_at"],
     m2m_fields={"assisting_agencies", "protective_factors", "study_flags", "services_mobilized"},
 )
-auditlog.register(AffectedPerson, exclude_fields=["key"])
+# A label is meant to be neutral ("Person A"), but it is typed by hand and may carry a name.
+auditlog.register(AffectedPerson, mask_fields=["label"], exclude_fields=["key"])
 auditlog.register(SituationRiskFactor)
 auditlog.register(IdentifyingDetails, mask_fields=IDENTITY_FIELDS, exclude_fields=["updated_at"])
 # Plans, notes and updates are free text that may name someone despite the reminders: masked.

@@ -222,3 +222,16 @@ def story(cast) -> Story:
         cast.carol, services.submit(cast.alice, make_situation(cast)), "not_aer"
     )
     return Story(draft, submitted, opened, concluded, rejected)
+
+
+@pytest.fixture
+def run_tasks():
+    """Celery tasks run in the test's own process as they are sent (Celery's eager mode), for
+    tests of what a request hands to the worker; test_worker.py proves the real path."""
+    from focus.celery import app
+
+    app.conf.task_always_eager = True
+    app.conf.task_eager_propagates = True
+    yield
+    app.conf.task_always_eager = False
+    app.conf.task_eager_propagates = False

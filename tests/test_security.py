@@ -8,10 +8,10 @@ from django.test import Client, override_settings
 from django.urls import URLPattern, URLResolver, get_resolver
 from django.utils import timezone
 from django_otp.oath import totp
-from django_otp.plugins.otp_static.models import StaticToken
 from django_otp.plugins.otp_totp.models import TOTPDevice
 
 from access.mfa import issue_recovery_codes
+from access.models import RecoveryCode
 from tests.conftest import PASSWORD
 
 
@@ -39,7 +39,7 @@ def test_first_sign_in_enrols_a_totp_device_and_issues_recovery_codes(cast):
     with time_machine.travel(timezone.now() + timedelta(seconds=5)):  # after the throttle
         done = client.post("/accounts/mfa/setup/", {"code": code_for(device)}).content.decode()
     assert "Your recovery codes" in done
-    assert StaticToken.objects.filter(device__user=cast.alice).count() == 10
+    assert RecoveryCode.objects.filter(device__user=cast.alice).count() == 10
     assert client.get("/sites/rex/situations/").status_code == 200
 
 

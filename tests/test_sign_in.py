@@ -57,9 +57,12 @@ def test_sign_out_needs_a_post_and_ends_the_session(client, cast):
     assert client.get("/")["Location"].startswith("/accounts/login/")
 
 
-def test_a_reset_for_an_unknown_address_looks_exactly_like_one_for_a_known_address(client, cast):
-    known = client.post("/accounts/password_reset/", {"email": "alice@example.invalid"})
-    unknown = client.post("/accounts/password_reset/", {"email": "ghost@example.invalid"})
+def test_a_reset_for_an_unknown_address_looks_exactly_like_one_for_a_known_address(
+    client, cast, django_capture_on_commit_callbacks, run_tasks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        known = client.post("/accounts/password_reset/", {"email": "alice@example.invalid"})
+        unknown = client.post("/accounts/password_reset/", {"email": "ghost@example.invalid"})
     assert known.status_code == unknown.status_code == 302
     assert known["Location"] == unknown["Location"]
     page = client.get(known["Location"]).content.decode()
@@ -73,8 +76,11 @@ def test_a_reset_with_a_malformed_address_says_so(client, db):
     assert "Enter a valid email address." in body
 
 
-def test_the_reset_link_lets_a_person_choose_a_password_and_sign_in(client, cast):
-    client.post("/accounts/password_reset/", {"email": "alice@example.invalid"})
+def test_the_reset_link_lets_a_person_choose_a_password_and_sign_in(
+    client, cast, django_capture_on_commit_callbacks, run_tasks
+):
+    with django_capture_on_commit_callbacks(execute=True):
+        client.post("/accounts/password_reset/", {"email": "alice@example.invalid"})
     link = next(line for line in mail.outbox[0].body.splitlines() if "/accounts/reset/" in line)
     path = link.split("://", 1)[1].split("/", 1)[1]
     form_page = client.get("/" + path, follow=True)

@@ -115,3 +115,16 @@ def test_a_delivery_lost_with_its_worker_is_resent_when_a_worker_returns(cast):
         sweep()  # a further sweep finds nothing to send
         time.sleep(0.5)
     assert len(mail.outbox) == len(claimed)
+
+
+def test_a_reset_link_asked_for_in_a_request_is_sent_by_a_real_worker(cast):
+    from django.core import mail
+    from django.test import Client
+
+    _flush_broker()  # nothing left queued by other tests runs here
+    with start_worker(celery_app, pool="solo", perform_ping_check=False, shutdown_timeout=10):
+        response = Client().post("/accounts/password_reset/", {"email": "alice@example.invalid"})
+        assert response.status_code == 302
+        assert _wait_for(lambda: len(mail.outbox) == 1)
+    assert mail.outbox[0].to == ["alice@example.invalid"]
+    assert "/accounts/reset/" in mail.outbox[0].body
