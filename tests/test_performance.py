@@ -242,3 +242,58 @@ def test_the_benchmark_refuses_a_database_that_is_not_a_scratch_one(db):
     """It decides agenda items and sends reminders: never on a real table's data."""
     with pytest.raises(CommandError, match="ends in _bench"):
         call_command("bench")
+
+
+def _forms_of_the_app(cast, story):
+    from access.mfa import CodeForm
+    from barriers.forms import ActionForm as BarrierActionForm
+    from barriers.forms import LinkForm, RaiseForm
+    from barriers.models import Barrier
+    from meetings import forms as meeting_forms
+    from privacy.forms import AuditFilterForm
+    from situations import forms as situation_forms
+
+    site = cast.rex
+    made = [
+        lambda data: situation_forms.SituationForm(data),
+        lambda data: situation_forms.SituationFilterForm(data, site=site),
+        lambda data: situation_forms.PersonForm(data, situation=story.open),
+        lambda data: situation_forms.AcceptForm(data, site=site),
+        lambda data: situation_forms.ConcludeForm(data),
+        lambda data: situation_forms.ContactForm(data),
+        lambda data: situation_forms.PlanForm(data),
+        lambda data: situation_forms.UpdateForm(data),
+        lambda data: meeting_forms.ReturningItemForm(data),
+        lambda data: meeting_forms.ActionForm(data, site=site),
+        lambda data: meeting_forms.CloseActionForm(data),
+        lambda data: meeting_forms.RescheduleForm(data),
+        lambda data: AuditFilterForm(data),
+        lambda data: RaiseForm(data),
+        lambda data: LinkForm(data, barriers=Barrier.objects.all()),
+        lambda data: BarrierActionForm(data),
+        lambda data: CodeForm(data),
+    ]
+    for make in made:
+        yield make(None)
+        yield make({"attempted_at": "9999-99-99", "due_on": "x", "start": "x"})  # with errors
+
+
+def test_the_renderer_writes_every_field_as_djangos_templates_do(cast, story):
+    """Every field group, label and error list the app shows: Python and Django's templates
+    give the same HTML (whitespace aside: HTML collapses it, and ignores it between tags)."""
+    import re
+
+    def same(html):
+        return re.sub(r">\s+<", "><", re.sub(r"\s+", " ", str(html))).strip()
+
+    compared = 0
+    for form in _forms_of_the_app(cast, story):
+        form.is_bound and form.is_valid()
+        for field in form:
+            form.renderer = FormRenderer()
+            mine = same(field.as_field_group())
+            form.renderer = DjangoTemplates()
+            theirs = same(field.as_field_group())
+            assert mine == theirs, (type(form).__name__, field.name)
+            compared += 1
+    assert compared > 80
