@@ -79,6 +79,11 @@ class Gate:
         """The object's state in the policy's words; None: only the database can tell."""
         return None
 
+    def with_facts(self, queryset, user):
+        """The queryset, reading along whatever holds() would otherwise ask the database for
+        on each object (one query for the lot instead of one per object)."""
+        return queryset
+
     # ---- built from the above ----------------------------------------------------------------
 
     def _rule_q(self, user, rule: Rule, any_state: bool) -> Q | None:
@@ -225,6 +230,8 @@ class RestrictedQuerySet(models.QuerySet):
         queryset = self.restrict(user, action, any_state=any_state).filter(**lookup)
         names = (policy.actions(self.gate.kind) if can is True else tuple(can)) if can else ()
         in_memory = self.gate.answers_in_memory
+        if names and in_memory:
+            queryset = self.gate.with_facts(queryset, user)
         if names and not in_memory:
             queryset = queryset.annotate(
                 **{f"_can_{name}": _flag(self.gate.condition(user, name)) for name in names}

@@ -147,7 +147,7 @@ class FormRenderer(TemplatesSetting):
     def render(self, template_name, context, request=None):
         field_writer = FIELD_WRITERS.get(template_name)
         if field_writer is not None and _djangos_own(template_name):
-            return mark_safe(field_writer(context))  # noqa: S308  # nosec B308 - all escaped above
+            return mark_safe(field_writer(context))  # noqa: S308  # nosec B703 B308 - all escaped above
         writer, option_template = WRITERS.get(template_name, (None, None))
         widget = context.get("widget")
         if writer is None or widget is None or _option_templates(widget) - {option_template}:

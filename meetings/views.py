@@ -212,7 +212,7 @@ def _agenda_html(request: HttpRequest, meeting: Meeting) -> str:
             },
         )
         fragments.set(key, html)
-    return mark_safe(html.replace(CSRF_MARK, csrf_input(request)))  # noqa: S308  # nosec B308
+    return mark_safe(html.replace(CSRF_MARK, csrf_input(request)))  # noqa: S308  # nosec B703 B308
 
 
 def _context(request, meeting):

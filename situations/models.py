@@ -17,7 +17,7 @@ from django.db.models import Q
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
-from access.gates import Gate, RestrictedQuerySet
+from access.gates import GLOBAL_ROLES, Gate, RestrictedQuerySet
 from access.policy import TABLE_STATES, Granted, Kind, State, Who
 from agencies.models import Agency, Site
 from core.choices import ChoiceLabelsMixin
@@ -161,6 +161,60 @@ class SituationGate(Gate):
     is a plain filter on the person's seats; need-to-know reads guardian's grant rows."""
 
     kind = Kind.SITUATION
+    answers_in_memory = True
+
+    def _granted(self, user) -> dict[str, models.Exists]:
+        return {
+            f"_granted_{permission}": models.Exists(
+                SituationGroupObjectPermission.objects.filter(
+                    content_object_id=models.OuterRef("pk"),
+                    group__user=user,
+                    permission__codename=str(permission),
+                )
+            )
+            for permission in Granted
+        }
+
+    def with_facts(self, queryset, user):
+        return queryset.annotate(**self._granted(user))
+
+    def _facts(self, user, obj) -> tuple[set[int], set[str]]:
+        """What a loaded situation's own fields do not say: its assisting agencies (from the
+        prefetch when there is one) and the grants the person's groups hold on it (read
+        along by with_facts, or asked for here)."""
+        cached = obj.__dict__.get("_gate_facts")
+        if cached is not None and cached[0] == user.pk:
+            return cached[1], cached[2]
+        assisting = {agency.pk for agency in obj.assisting_agencies.all()}
+        if all(hasattr(obj, f"_granted_{permission}") for permission in Granted):
+            granted = {str(p) for p in Granted if getattr(obj, f"_granted_{p}")}
+        else:
+            granted = set(
+                SituationGroupObjectPermission.objects.filter(
+                    content_object_id=obj.pk, group__user=user
+                ).values_list("permission__codename", flat=True)
+            )
+        obj.__dict__["_gate_facts"] = (user.pk, assisting, granted)
+        return assisting, granted
+
+    def holds(self, user, obj, who):
+        agency = user.agency_id
+        if who in (Who.SEATED, Who.CHAIR, Who.CO_CHAIR):
+            return obj.site_id in user.seat_site_ids(who)
+        if agency is None:
+            return False if who not in GLOBAL_ROLES else super().holds(user, obj, who)
+        if who == Who.ORIGINATING:
+            return obj.originating_agency_id == agency
+        if who == Who.LEAD:
+            return obj.lead_agency_id == agency
+        if who == Who.ASSISTING:
+            return agency in self._facts(user, obj)[0]
+        if isinstance(who, Granted):
+            return str(who) in self._facts(user, obj)[1]
+        return super().holds(user, obj, who)
+
+    def state_of(self, obj):
+        return obj.state
 
     def term(self, user, who):
         agency = user.agency_id

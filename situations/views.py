@@ -50,15 +50,20 @@ def _situation(request: HttpRequest, code: str, reference: str, action: str = "v
     """Lookup and authorization in one: what the person may not see does not exist. A page
     opens only in a state that allows its action; a form posted after the state changed
     reaches the service, which says what happened (WrongState) instead of a bare 404."""
-    return Situation.objects.select_related(
-        "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
-    ).find(
-        request.user,
-        action,
-        any_state=request.method == "POST",
-        can=can,
-        site__code=code.upper(),
-        reference=reference.upper(),
+    return (
+        Situation.objects.select_related(
+            "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
+        )
+        # The gate reads them to answer "assisting"; the pages show them.
+        .prefetch_related("assisting_agencies")
+        .find(
+            request.user,
+            action,
+            any_state=request.method == "POST",
+            can=can,
+            site__code=code.upper(),
+            reference=reference.upper(),
+        )
     )
 
 
