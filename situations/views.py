@@ -25,6 +25,7 @@ from .clock import clock_for
 from .forms import (
     AcceptForm,
     ConcludeForm,
+    ConsentForm,
     ContactForm,
     PersonForm,
     PlanForm,
@@ -33,6 +34,7 @@ from .forms import (
     ServicesForm,
     SituationFilterForm,
     SituationForm,
+    ToldForm,
     UpdateForm,
 )
 from .models import (
@@ -195,6 +197,13 @@ def situation_create(request: HttpRequest, code: str) -> HttpResponse:
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     situation = _situation(request, code, reference, can=True)
     context = {
+        # Consent over time goes to those who see identity; the rest see the summary.
+        "consent_history": (
+            situation.consent_history.select_related("agency")
+            if situation.can.view_identity
+            else ()
+        ),
+        "telling": situation.telling.select_related("agency").last(),
         "situation": situation,
         "can": situation.can,
         "clock": clock_for(situation),
@@ -352,6 +361,45 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
         _("Conclude %s"),
         _("Conclude"),
         confirmations.CONCLUDE,
+    )
+
+
+@never_cache
+def situation_consent(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    return _chair_decision(
+        request,
+        code,
+        reference,
+        "record_consent",
+        lambda data, situation: ConsentForm(data),
+        lambda situation, data, form: services.record_consent(
+            request.user,
+            situation,
+            status=data["status"],
+            on_date=data["on_date"],
+            reason=data["reason"],
+            note=data["note"],
+        ),
+        _("Consent recorded."),
+        _("Record consent for %s"),
+        _("Record consent"),
+    )
+
+
+@never_cache
+def situation_told(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    return _chair_decision(
+        request,
+        code,
+        reference,
+        "record_told",
+        lambda data, situation: ToldForm(data),
+        lambda situation, data, form: services.record_told(
+            request.user, situation, outcome=data["outcome"], told_on=data["told_on"]
+        ),
+        _("Recorded."),
+        _("Was the person told? %s"),
+        _("Save"),
     )
 
 
