@@ -105,3 +105,11 @@ def forget_notes(situation) -> None:
     for record in ConsentRecord.objects.filter(situation=situation).exclude(note=""):
         record.note = ""
         record.save(update_fields=["note"])  # one by one, so each is audited (masked)
+
+
+def add_correction(situation, *, fields: list[str], received_on: date, by):
+    from .models import CorrectionRecord
+
+    return CorrectionRecord.objects.create(
+        situation=situation, fields=sorted(fields), received_on=received_on, recorded_by=by
+    )
