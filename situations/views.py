@@ -200,7 +200,7 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
         # Consent over time goes to those who see identity; the rest see the summary.
         "consent_history": (
             situation.consent_history.select_related("agency")
-            if situation.can.view_identity
+            if situation.can["view_identity"]
             else ()
         ),
         "telling": situation.telling.select_related("agency").last(),
