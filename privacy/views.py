@@ -13,6 +13,7 @@ from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.cache import never_cache
+from django.views.decorators.debug import sensitive_post_parameters
 from django.views.decorators.http import require_POST
 from xhtml2pdf import pisa
 
@@ -186,6 +187,9 @@ def _report_context(form, reports, bound=None, bound_person=""):
     }
 
 
+# Every POST field of these views is identifying: an error report (a 500's email or page)
+# shows none of them.
+@sensitive_post_parameters()
 @never_cache
 @requires("access_requests")
 def access_request(request: HttpRequest) -> HttpResponse:
@@ -196,6 +200,7 @@ def access_request(request: HttpRequest) -> HttpResponse:
     return render(request, "privacy/access_request.html", {"form": form})
 
 
+@sensitive_post_parameters()
 @never_cache
 @requires("access_requests")
 @require_POST
@@ -216,6 +221,7 @@ def access_request_pdf(request: HttpRequest) -> HttpResponse:
     return response
 
 
+@sensitive_post_parameters()
 @never_cache
 @requires("access_requests")
 @require_POST

@@ -203,7 +203,8 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
             if situation.can["view_identity"]
             else ()
         ),
-        "telling": situation.telling.select_related("agency").last(),
+        # Read only where the page shows it (the template asks once, under its condition).
+        "telling": situation.telling.select_related("agency").last,
         "situation": situation,
         "can": situation.can,
         "clock": clock_for(situation),

@@ -27,8 +27,9 @@ BUDGET = {
     "site situation list": 11,
     "situation detail": 14,
     "my agency's situations": 6,
-    "steering dashboard (quarter)": 8,
-    "steering dashboard (fiscal year)": 8,
+    # Two of them are the disclosure ledger's figures (shared by basis; the person told).
+    "steering dashboard (quarter)": 10,
+    "steering dashboard (fiscal year)": 10,
 }
 
 
