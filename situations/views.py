@@ -197,12 +197,6 @@ def situation_create(request: HttpRequest, code: str) -> HttpResponse:
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     situation = _situation(request, code, reference, can=True)
     context = {
-        # Consent over time goes to those who see identity; the rest see the summary.
-        "consent_history": (
-            situation.consent_history.select_related("agency")
-            if situation.can["view_identity"]
-            else ()
-        ),
         # Read only where the page shows it (the template asks once, under its condition).
         "telling": situation.telling.select_related("agency").last,
         "situation": situation,
@@ -407,7 +401,9 @@ def situation_told(request: HttpRequest, code: str, reference: str) -> HttpRespo
 @never_cache
 def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Filter 3, on demand. Each showing is an access entry in the audit trail."""
-    situation = _situation(request, code, reference, "view_identity", can=["edit_persons"])
+    situation = _situation(
+        request, code, reference, "view_identity", can=["edit_persons", "record_consent"]
+    )
     persons = situation.affected_persons.select_related("identity").prefetch_related(
         Prefetch(
             "risk_factors",
@@ -421,6 +417,8 @@ def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpR
         {
             "situation": situation,
             "persons": persons,
+            # Consent over time is about the person: it goes with their identity.
+            "consent_history": situation.consent_history.select_related("agency"),
             "can": situation.can,
         },
     )

@@ -25,11 +25,11 @@ BUDGET = {
     "meeting in progress": 13,
     "meeting poll (unchanged)": 5,
     "site situation list": 11,
-    "situation detail": 14,
+    # One of them says whether the person was told (read for the lead and identity holders).
+    "situation detail": 15,
     "my agency's situations": 6,
-    # Two of them are the disclosure ledger's figures (shared by basis; the person told).
-    "steering dashboard (quarter)": 10,
-    "steering dashboard (fiscal year)": 10,
+    "steering dashboard (quarter)": 8,
+    "steering dashboard (fiscal year)": 8,
 }
 
 

@@ -25,9 +25,13 @@ def test_a_privacy_officer_answers_an_access_request(
     page.get_by_label("Not told: could not be reached").check()
     page.get_by_role("button", name="Save").click()
     expect(page.locator(".telling")).to_contain_text("could not be reached")
+    # Consent over time goes with the identifying details.
+    page.get_by_role("link", name="Consent history").click()
+    expect(page.locator(".consent-history")).to_contain_text("Given")  # at acceptance
     page.get_by_role("button", name="Record consent").click()
     page.get_by_label(re.compile(r"^Consent:?$")).select_option("refused")
     page.get_by_role("button", name="Record consent").click()
+    page.get_by_role("link", name="Consent history").click()
     expect(page.locator(".consent-history")).to_contain_text("Refused")
     axe(page)
 
