@@ -228,3 +228,44 @@ def test_the_chairs_worklist_lists_concluded_situations_nobody_said_were_told(cl
     assert untold.reference in section
     assert told.reference not in section
     assert still_open.reference not in section
+
+
+def _quarter_figures(cast, suppressed):
+    from dashboard import metrics
+    from situations.models import Situation
+
+    today = timezone.localdate()
+    start = today.replace(month=3 * ((today.month - 1) // 3) + 1, day=1)
+    return metrics.compute(
+        Situation.objects.filter(site=cast.rex), start, today, suppressed=suppressed
+    )
+
+
+def test_the_dashboard_counts_situations_by_basis_and_whether_the_person_was_told(cast):
+    reason = ConclusionReason.objects.filter(outcome="lowered").first()
+    for _ in range(3):
+        accepted(cast)  # consent given at the table
+    without = [accepted(cast, consent="not_obtained", reason="Unsafe to ask.") for _ in range(2)]
+    told = services.conclude(cast.carol, without[0], reason)
+    services.record_told(cast.bob, told, outcome="told", told_on=timezone.localdate())
+    services.conclude(cast.carol, without[1], reason)
+    # An agency added later, after consent was withdrawn: acute risk, same situation counted once.
+    consented = accepted(cast)
+    services.record_consent(cast.bob, consented, status="withdrawn", on_date=timezone.localdate())
+    services.reassign(cast.carol, consented, assign("CAC", "CSHO", "CDSB"))
+
+    exact = _quarter_figures(cast, suppressed=False)
+    basis = {label: cell.value for label, cell in exact.table("disclosure_basis").rows}
+    assert basis == {"Consent obtained": 3, "Acutely elevated risk, without consent": 3}
+    assert exact.table("disclosure_basis").total.value == 6
+    told_rows = {label: cell.value for label, cell in exact.table("told").rows}
+    assert told_rows["Told that their information was shared"] == 1
+    assert told_rows["Not recorded"] == 1
+    # The steering committee: the same small-cell control as every figure.
+    steering = _quarter_figures(cast, suppressed=True)
+    shown = (
+        []
+        if steering.withheld
+        else [cell.display for _label, cell in steering.table("disclosure_basis").rows]
+    )
+    assert steering.withheld or (shown and set(shown) <= {"<5", "*", "withheld"}), shown
