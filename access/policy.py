@@ -151,6 +151,13 @@ SITUATION = {
     "reassign": (allow(*CHAIRS, in_=(State.OPEN,)),),
     "conclude": (allow(*CHAIRS, in_=(State.OPEN,)),),
     "link_barrier": (allow(Who.SEATED, in_=TABLE_STATES),),
+    # Consent over time: recorded by an agency that spoke with the person, which is one that
+    # holds identity (the originating agency before the decision, the intervening ones
+    # after); the same people read the history.
+    "record_consent": (allow(Granted.VIEW_IDENTITY),),
+    # Whether the person was told their information was shared: the lead agency says, while
+    # the situation is open and after, the purge included (it needs no identity).
+    "record_told": (allow(Who.LEAD, in_=(State.OPEN, State.CONCLUDED, State.PURGED)),),
 }
 
 # Need-to-know, held by agencies (their auth groups) as guardian rows: docs/design.md §2.
@@ -292,6 +299,9 @@ GLOBAL = {
     "administer": (Who.ADMINISTRATOR, Who.SUPERUSER),  # people, agencies, sites, lists
     "system_health": (Who.ADMINISTRATOR, Who.SUPERUSER),
     "audit_trail": (Who.PRIVACY_OFFICER,),  # the audit trail, grants check, retention
+    # Access and correction requests: the one place a privacy officer reads identity, for
+    # the person who asked (docs/design.md §9).
+    "access_requests": (Who.PRIVACY_OFFICER,),
     "dashboard": (Who.STEERING, *CHAIRS),
     "barrier_register": (Who.STEERING, Who.SEATED),
     "barrier_report": (Who.STEERING, Who.SEATED),

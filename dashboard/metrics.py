@@ -69,13 +69,14 @@ from datetime import date, timedelta
 
 from django.conf import settings
 from django.db import connection
-from django.db.models import Count, F, Q
+from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Sector
 from core.disclosure import Cell, Publication, enough
+from ledger.models import Basis, Disclosure, InfoClass, TellingRecord, Told
 from situations.models import (
     MINOR_AGE_GROUPS,
     AgeGroup,
@@ -387,6 +388,35 @@ def from_rows(base, start: date, end: date, *, exact: bool, sites=None) -> Raw:
     return raw
 
 
+def _ledger(base, start: date, end: date) -> tuple[dict[str, int], dict[str, int]]:
+    """Read from the ledger's rows, beside the cells: situations whose identity went to an
+    agency other than the one that brought it, in the period (counted from the ledger's side,
+    not by probing every situation), and how the lead answered "was the person told" for the
+    situations concluded in the period."""
+    out = (
+        Disclosure.objects.filter(
+            situation__in=base.values("pk"),
+            info_class=InfoClass.IDENTITY,
+            opened_at__date__range=(start, end),
+        )
+        .exclude(basis=Basis.OWN_RECORD)
+        .values("situation_id")
+        .distinct()
+    )
+    shared = {"total": out.count(), "acute": out.filter(basis=Basis.ACUTE_RISK).count()}
+    latest_telling = TellingRecord.objects.filter(situation=OuterRef("pk")).order_by(
+        "-recorded_at", "-pk"
+    )
+    concluded = base.filter(status=Status.CONCLUDED, concluded_on__range=(start, end))
+    telling = concluded.annotate(
+        last_told=Subquery(latest_telling.values("outcome")[:1])
+    ).aggregate(
+        **{value: Count("pk", filter=Q(last_told=value)) for value, _label in Told.choices},
+        unrecorded=Count("pk", filter=Q(last_told__isnull=True)),
+    )
+    return shared, telling
+
+
 def compute(
     base, start: date, end: date, *, suppressed: bool, sites=None, barriers=None, raw=None
 ) -> Metrics:
@@ -465,6 +495,21 @@ def compute(
     for column, total in columns.items():
         pub.sum(total, [("month", m, column) for m in month_list])
 
+    # The disclosure ledger: situations whose identity went to an agency other than the one
+    # that brought it, in the period, by legal basis (acute risk if any such disclosure was
+    # made without consent); and for situations concluded in the period, whether the lead
+    # agency says the person was told. Both are counts of situations, in this publication.
+    shared, telling = _ledger(base, start, end)
+    D = pub.count("disclosed", shared["total"], cost=20)  # noqa: N806
+    basis_keys = [
+        pub.count(("basis", Basis.CONSENT), shared["total"] - shared["acute"]),
+        pub.count(("basis", Basis.ACUTE_RISK), shared["acute"]),
+    ]
+    pub.sum(D, basis_keys)
+    told_keys = [pub.count(("told", value), telling[value]) for value, _label in Told.choices]
+    told_keys.append(pub.count(("told", "unrecorded"), telling["unrecorded"]))
+    pub.sum(C, told_keys)
+
     barrier_rows = {"barriers": [], "barrier_trend": []}
     if barriers is not None:
         by_barrier_category, by_barrier_month = barriers
@@ -514,6 +559,18 @@ def compute(
             _("Consent obtained"),
             share([("consent", Consent.OBTAINED)], A),
             _("of accepted situations; consent is recorded for every acceptance"),
+        ),
+    ]
+    metrics.headline += [
+        Figure(
+            _("Shared without consent"),
+            share([("basis", Basis.ACUTE_RISK)], D),
+            _("of situations whose identity went to another agency in the period"),
+        ),
+        Figure(
+            _("The person was told"),
+            share([("told", Told.TOLD)], C),
+            _("of situations concluded in the period, as the lead agency recorded"),
         ),
     ]
     accepted = raw.accepted
@@ -591,6 +648,22 @@ def compute(
                 totals[key],
             )
         )
+    metrics.tables += [
+        table(
+            "disclosure_basis",
+            _("Identity shared with another agency, by legal basis"),
+            [(k, str(Basis(k[1]).label)) for k in basis_keys],
+            D,
+            _("Situations whose identity went to an agency other than the originating one."),
+        ),
+        table(
+            "told",
+            _("Concluded situations: was the person told their information was shared?"),
+            [(k, str(Told(k[1]).label)) for k in told_keys[:-1]]
+            + [(told_keys[-1], str(_("Not recorded")))],
+            C,
+        ),
+    ]
     if barriers is not None:
         metrics.tables += [
             table(

@@ -18,6 +18,7 @@ from agencies.models import Site
 from barriers.models import Barrier, BarrierLink
 from barriers.services import open_barrier_evidence
 from core import exports
+from ledger.models import TellingRecord
 from situations.models import AgeGroup, Gender, Situation, SituationRiskFactor, Status
 
 from . import metrics, rollups
@@ -65,6 +66,8 @@ def _data_version() -> str:
     barriers = BarrierLink.objects.aggregate(n=Count("pk"), last=Max("linked_at"))
     barrier_state = f"{barriers['n']}:{barriers['last'].timestamp() if barriers['last'] else 0}"
     statuses = Barrier.objects.aggregate(last=Max("updated_at"))["last"]
+    # "Was the person told" is recorded without changing the situation.
+    told = TellingRecord.objects.aggregate(last=Max("pk"))["last"]
     return ":".join(
         [
             str(state["last"]),
@@ -72,6 +75,7 @@ def _data_version() -> str:
             str(passed.timestamp() if passed else 0),
             barrier_state,
             str(statuses.timestamp() if statuses else 0),
+            str(told or 0),
         ]
     )
 

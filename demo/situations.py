@@ -125,13 +125,29 @@ def seed_site(site: Site) -> int:
         if state == "rejected":
             services.reject(chair, situation, "single_agency")
             continue
+        # The family's parent could not be asked without raising the risk: the disclosure
+        # ledger shows that basis; the others consented.
+        without_consent = subject == "family"
         situation = services.accept(
             chair,
             situation,
             services.Assignment(lead=lead, assisting=assisting),
-            "obtained",
+            "not_obtained" if without_consent else "obtained",
+            "Asking first would have raised the risk to the children (demo)."
+            if without_consent
+            else "",
             at=now - timedelta(hours=hours),
         )
+        lead_rep = User.objects.filter(agency=lead, memberships__site=site).first()
+        if without_consent and lead_rep is not None:
+            # Later, the lead agency's worker spoke with the parent, who agreed.
+            services.record_consent(
+                lead_rep, situation, status="given", on_date=timezone.localdate(now)
+            )
         if state == "concluded":
             services.conclude(chair, situation, concluded_reason)
+        elif state == "open" and not without_consent and lead_rep is not None:
+            services.record_told(
+                lead_rep, situation, outcome="told", told_on=timezone.localdate(now)
+            )
     return len(SCENARIOS)

@@ -83,6 +83,7 @@ INSTALLED_APPS = [
     "core",
     "access",
     "agencies",
+    "ledger",
     "situations",
     "reminders",
     "meetings",

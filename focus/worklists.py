@@ -10,14 +10,17 @@ from dataclasses import dataclass, field
 from datetime import timedelta
 
 from django.conf import settings
-from django.db.models import F, OuterRef, Subquery
+from django.db.models import Exists, F, OuterRef, Subquery
 from django.utils import timezone
 
 from agencies.models import Site
+from ledger.models import TellingRecord
 from meetings.models import ActionItem, Meeting
 from meetings.services import next_meetings
 from situations.clock import clock_for
 from situations.models import Situation, SituationUpdate, Status
+
+UNTOLD_SHOWN = 50  # the oldest first; the rest follow as these are answered
 
 
 @dataclass
@@ -28,10 +31,18 @@ class ChairList:
     proposals: list = field(default_factory=list)  # the lead proposes to conclude
     actions: list = field(default_factory=list)  # open at the site, overdue first
     minutes: list = field(default_factory=list)  # closed meetings, minutes still a draft
+    untold: list = field(default_factory=list)  # concluded; whether the person was told unsaid
 
     @property
     def empty(self) -> bool:
-        return not (self.waiting or self.clocks or self.proposals or self.actions or self.minutes)
+        return not (
+            self.waiting
+            or self.clocks
+            or self.proposals
+            or self.actions
+            or self.minutes
+            or self.untold
+        )
 
 
 def sites_with_next_meeting(user):
@@ -106,4 +117,13 @@ def chair_work(user) -> list[ChairList]:
         site__in=lists, pk=Subquery(latest)
     ):
         lists[meeting.site_id].minutes.append(meeting)
+    # The lead agency has not said whether the person was told their information was shared:
+    # the chair asks at the table.
+    untold = (
+        visible.filter(status=Status.CONCLUDED)
+        .exclude(Exists(TellingRecord.objects.filter(situation=OuterRef("pk"))))
+        .order_by("concluded_at")
+    )
+    for situation in untold[:UNTOLD_SHOWN]:
+        lists[situation.site_id].untold.append(situation)
     return list(lists.values())

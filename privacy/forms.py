@@ -2,6 +2,7 @@ from datetime import date
 
 from auditlog.models import LogEntry
 from django import forms
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from core.fields import SaneDateField
@@ -55,3 +56,64 @@ class AuditFilterForm(forms.Form):
         if data["action"] is not None:
             entries = entries.filter(action=data["action"])
         return entries
+
+
+class AccessRequestForm(forms.Form):
+    """The person's identifying details, typed once for one search: never stored."""
+
+    full_name = forms.CharField(
+        label=_("Name of the person who asked"),
+        max_length=200,
+        help_text=_("As the person gave it. Accents, case and spacing do not matter."),
+    )
+    date_of_birth = SaneDateField(
+        label=_("Date of birth, if the person gave it"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean_date_of_birth(self):
+        value = self.cleaned_data.get("date_of_birth")
+        if value and not date(1900, 1, 1) <= value <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date of birth between 1900 and today."))
+        return value
+
+
+class CorrectionForm(forms.Form):
+    """New values for the fields the person asked to correct; a blank field stays as it is."""
+
+    person = forms.IntegerField(widget=forms.HiddenInput)
+    received_on = SaneDateField(
+        label=_("Date the request was received"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    full_name = forms.CharField(label=_("Corrected name"), max_length=200, required=False)
+    date_of_birth = SaneDateField(
+        label=_("Corrected date of birth"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+    approximate_age = forms.IntegerField(
+        label=_("Corrected approximate age"), min_value=0, max_value=120, required=False
+    )
+    location = forms.CharField(
+        label=_("Corrected address or location"), max_length=500, required=False
+    )
+
+    def clean_received_on(self):
+        value = self.cleaned_data["received_on"]
+        if not EARLIEST <= value <= timezone.localdate():
+            raise forms.ValidationError(_("Choose a date from 2000 to today."))
+        return value
+
+    def changes(self) -> dict[str, str]:
+        data = self.cleaned_data
+        values = {
+            "full_name": data["full_name"],
+            "date_of_birth": data["date_of_birth"].isoformat() if data["date_of_birth"] else "",
+            "approximate_age": (
+                str(data["approximate_age"]) if data["approximate_age"] is not None else ""
+            ),
+            "location": data["location"],
+        }
+        return {name: value for name, value in values.items() if value}

@@ -10,6 +10,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Agency, Site
 from core.fields import SaneDateField, SaneDateTimeField
 from core.forms import BoundedModelChoiceField, BoundedModelMultipleChoiceField
+from ledger.models import ConsentStatus, NotSoughtReason, Told
 
 from . import services
 from .models import (
@@ -253,6 +254,55 @@ class ConcludeForm(forms.Form):
         if value > timezone.localdate():
             raise ValidationError(_("The conclusion date cannot be in the future."))
         return value
+
+
+class ConsentForm(forms.Form):
+    """A step of consent over time (the ledger's ConsentRecord)."""
+
+    status = forms.ChoiceField(label=_("Consent"), choices=choose(ConsentStatus.choices))
+    on_date = SaneDateField(
+        label=_("Date of the conversation"),
+        widget=forms.DateInput(attrs={"type": "date"}),
+        initial=timezone.localdate,
+    )
+    reason = forms.ChoiceField(
+        label=_("If not sought: why"),
+        choices=[("", _("Not applicable: consent was sought")), *NotSoughtReason.choices],
+        required=False,
+    )
+    note = forms.CharField(
+        label=_("Note"),
+        max_length=300,
+        required=False,
+        help_text=_("Why, in a few words. Never a name or other identifying detail."),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("status") == ConsentStatus.NOT_SOUGHT and not data.get("reason"):
+            self.add_error("reason", _("Say why consent was not sought."))
+        if data.get("status") and data.get("status") != ConsentStatus.NOT_SOUGHT:
+            data["reason"] = ""
+        return data
+
+
+class ToldForm(forms.Form):
+    """Whether the person was told that their information was shared (the lead agency)."""
+
+    outcome = forms.ChoiceField(
+        label=_("Was the person told?"), choices=choose(Told.choices), widget=forms.RadioSelect
+    )
+    told_on = SaneDateField(
+        label=_("Date they were told"),
+        required=False,
+        widget=forms.DateInput(attrs={"type": "date"}),
+    )
+
+    def clean(self):
+        data = super().clean()
+        if data.get("outcome") == Told.TOLD and not data.get("told_on"):
+            self.add_error("told_on", _("Give the date the person was told."))
+        return data
 
 
 class PersonForm(forms.Form):

@@ -21,10 +21,12 @@ from django.db.models import Min
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from access.policy import Who, grants_for
+from access.policy import State, Who, grants_for
 from agencies.models import Agency, Site, User
 from core.audit import acting
 from core.errors import NotFound, WrongState
+from ledger import services as ledger
+from ledger.models import Closed, ConsentStatus, InfoClass, NotSoughtReason, Told
 
 from .models import (
     AffectedPerson,
@@ -102,8 +104,10 @@ def _permissions() -> dict[str, Permission]:
     return {p.codename: p for p in Permission.objects.filter(content_type=ct, codename__in=PERMS)}
 
 
-def sync_grants(situation: Situation) -> None:
-    """Make the guardian rows match the state. Grants go to agency groups, never to people."""
+def sync_grants(situation: Situation, by: User | None = None, at: datetime | None = None) -> None:
+    """Make the guardian rows match the state. Grants go to agency groups, never to people.
+    The disclosure ledger follows in the same transaction: `by` is whose decision it was
+    (None: the system, as for the retention purge), `at` when (now, unless a step is dated)."""
     wanted, have = expected_grants(situation), actual_grants(situation)
     perms = _permissions()
     for agency_id, codename in have - wanted:
@@ -124,6 +128,36 @@ def sync_grants(situation: Situation) -> None:
                 for agency_id, codename in to_add
             ]
         )
+    ledger.sync(
+        situation,
+        disclosed(situation, wanted),
+        by=by,
+        closing=CLOSED_BY_STATE.get(situation.state, Closed.REMOVED),
+        at=at,
+    )
+
+
+# Why a disclosure ends, by the state the situation reached. In any other state (open) an
+# ended disclosure means the agency was taken off the situation.
+CLOSED_BY_STATE = {
+    State.WITHDRAWN: Closed.WITHDRAWN,
+    State.REJECTED: Closed.REJECTED,
+    State.CONCLUDED: Closed.CONCLUDED,
+    State.PURGED: Closed.PURGED,
+}
+
+
+def disclosed(situation: Situation, grants: set[tuple[int, str]]) -> set[tuple[int, str]]:
+    """What each agency can reach, as classes of information (the ledger's terms): who holds
+    identity holds the narrative tied to it; the plan and contact log are written and read by
+    the agencies that intervene while the situation is open."""
+    wanted = set()
+    for agency_id, codename in grants:
+        if codename == "view_identity":
+            wanted |= {(agency_id, InfoClass.IDENTITY), (agency_id, InfoClass.NARRATIVE)}
+        elif codename == "log_response" and situation.state == State.OPEN:
+            wanted.add((agency_id, InfoClass.PLAN))
+    return {(agency_id, str(info_class)) for agency_id, info_class in wanted}
 
 
 # ---- Drafting ---------------------------------------------------------------------------------
@@ -192,7 +226,7 @@ def create_draft(user: User, site: Site, record: Record) -> Situation:
             status=Status.DRAFT,
         )
         _apply_record(situation, record)
-        sync_grants(situation)
+        sync_grants(situation, by=user)
     return situation
 
 
@@ -228,7 +262,7 @@ def withdraw(user: User, situation: Situation) -> Situation:
         _delete_identities(situation)
         situation.status = Status.WITHDRAWN
         situation.save()
-        sync_grants(situation)
+        sync_grants(situation, by=user)
     _changed(situation, "withdrawn")
     return situation
 
@@ -249,6 +283,38 @@ def _check_assignment(site: Site, assignment: Assignment) -> None:
         raise ValidationError(_("Only agencies that sit at this table can be assigned."))
     if assignment.lead.pk in assisting:
         raise ValidationError(_("The lead agency cannot also be an assisting agency."))
+
+
+# What the chair's consent field at acceptance says, in the terms of the consent history.
+CONSENT_AT_DECISION = {
+    "obtained": (ConsentStatus.GIVEN, ""),
+    "not_obtained": (ConsentStatus.NOT_SOUGHT, NotSoughtReason.OTHER),
+    "not_applicable": (ConsentStatus.NOT_SOUGHT, NotSoughtReason.NOT_APPLICABLE),
+}
+# Consent statuses that already say "not obtained": the decision adds nothing to them.
+NOT_OBTAINED = {ConsentStatus.REFUSED, ConsentStatus.WITHDRAWN, ConsentStatus.NOT_SOUGHT}
+
+
+def _consent_at_decision(user, situation, consent: str, reason: str, now: datetime) -> None:
+    """The table's record of consent becomes a step of the history, recorded for the
+    originating agency (which spoke with the person and presented), unless the history
+    already says as much: the disclosures that follow take their basis from it."""
+    status, why = CONSENT_AT_DECISION[consent]
+    latest = ledger.consent_in_force(situation)
+    if latest is not None and (
+        latest.status == status
+        or (status == ConsentStatus.NOT_SOUGHT and latest.status in NOT_OBTAINED)
+    ):
+        return
+    ledger.add_consent(
+        situation,
+        status=status,
+        reason=why,
+        note=reason,
+        on_date=timezone.localdate(now),
+        agency_id=situation.originating_agency_id,
+        by=user,
+    )
 
 
 @transaction.atomic
@@ -280,7 +346,8 @@ def accept(
     with acting(user):
         situation.save()
         situation.assisting_agencies.set(assignment.assisting)
-        sync_grants(situation)
+        _consent_at_decision(user, situation, consent, situation.consent_reason, now)
+        sync_grants(situation, by=user, at=now)
     _changed(situation, "accepted")
     return situation
 
@@ -294,7 +361,7 @@ def reassign(user: User, situation: Situation, assignment: Assignment) -> Situat
     with acting(user):
         situation.save()
         situation.assisting_agencies.set(assignment.assisting)
-        sync_grants(situation)
+        sync_grants(situation, by=user)
     _changed(situation, "reassigned")
     return situation
 
@@ -330,7 +397,8 @@ def reject(user: User, situation: Situation, reason: str) -> Situation:
         situation.narrative = ""
         situation.consent_reason = ""
         situation.save()
-        sync_grants(situation)
+        ledger.forget_notes(situation)
+        sync_grants(situation, by=user, at=now)
     _changed(situation, "rejected")
     return situation
 
@@ -354,7 +422,7 @@ def conclude(
     situation.concluded_at = timezone.now()
     with acting(user):
         situation.save()
-        sync_grants(situation)
+        sync_grants(situation, by=user, at=situation.concluded_at)
     _changed(situation, "concluded")
     return situation
 
@@ -441,7 +509,7 @@ def purge_identity(situation_id: int, *, now: datetime | None = None) -> bool:
         _delete_identities(situation)
         situation.identity_purged_at = now
         situation.save()  # the audit entry of the purge
-        sync_grants(situation)
+        sync_grants(situation, at=now)
     return True
 
 
@@ -626,3 +694,69 @@ def set_services(user: User, situation: Situation, services_mobilized: Iterable)
     situation = _claim(user, situation, "respond")
     with acting(user):
         situation.services_mobilized.set(services_mobilized)
+
+
+# ---- Consent over time, and telling the person -------------------------------------------------
+
+
+@transaction.atomic
+def record_consent(
+    user: User,
+    situation: Situation,
+    *,
+    status: str,
+    on_date: date,
+    reason: str = "",
+    note: str = "",
+):
+    """A step of consent (sought, given, refused, withdrawn, not sought and why), recorded by
+    the person's agency, which spoke with the person. Disclosures made from now on take their
+    legal basis from the latest step; the situation's consent field is kept as its summary."""
+    situation = _claim(user, situation, "record_consent")
+    if on_date > timezone.localdate():
+        raise ValidationError(_("The date cannot be in the future."))
+    if status == ConsentStatus.NOT_SOUGHT and not reason:
+        raise ValidationError(_("Say why consent was not sought."))
+    if status == ConsentStatus.NOT_SOUGHT and reason == NotSoughtReason.OTHER and not note.strip():
+        raise ValidationError(_("Say in the note why consent was not sought."))
+    with acting(user):
+        record = ledger.add_consent(
+            situation,
+            status=status,
+            reason=reason,
+            note=note,
+            on_date=on_date,
+            agency_id=user.agency_id,
+            by=user,
+        )
+        latest = ledger.consent_in_force(situation)
+        if latest.status == ConsentStatus.GIVEN:
+            situation.consent, situation.consent_reason = "obtained", ""
+            situation.save()
+        elif latest.status != ConsentStatus.SOUGHT:
+            situation.consent = "not_obtained"
+            situation.consent_reason = latest.note or str(
+                latest.get_reason_display() or latest.get_status_display()
+            )
+            situation.save()
+    return record
+
+
+@transaction.atomic
+def record_told(user: User, situation: Situation, *, outcome: str, told_on: date | None = None):
+    """The lead agency says whether and when the person was told their information was
+    shared, or why not. A later record replaces the answer; the earlier stays as history."""
+    situation = _claim(user, situation, "record_told")
+    if outcome == Told.TOLD:
+        if told_on is None:
+            raise ValidationError(_("Give the date the person was told."))
+        if told_on > timezone.localdate():
+            raise ValidationError(_("The date cannot be in the future."))
+        if situation.accepted_at and told_on < timezone.localdate(situation.accepted_at):
+            raise ValidationError(_("The date cannot be before the table accepted the situation."))
+    else:
+        told_on = None
+    with acting(user):
+        return ledger.add_telling(
+            situation, outcome=outcome, told_on=told_on, agency_id=user.agency_id, by=user
+        )

@@ -25,6 +25,7 @@ from .clock import clock_for
 from .forms import (
     AcceptForm,
     ConcludeForm,
+    ConsentForm,
     ContactForm,
     PersonForm,
     PlanForm,
@@ -33,6 +34,7 @@ from .forms import (
     ServicesForm,
     SituationFilterForm,
     SituationForm,
+    ToldForm,
     UpdateForm,
 )
 from .models import (
@@ -195,6 +197,8 @@ def situation_create(request: HttpRequest, code: str) -> HttpResponse:
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     situation = _situation(request, code, reference, can=True)
     context = {
+        # Read only where the page shows it (the template asks once, under its condition).
+        "telling": situation.telling.select_related("agency").last,
         "situation": situation,
         "can": situation.can,
         "clock": clock_for(situation),
@@ -356,9 +360,50 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
 
 
 @never_cache
+def situation_consent(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    return _chair_decision(
+        request,
+        code,
+        reference,
+        "record_consent",
+        lambda data, situation: ConsentForm(data),
+        lambda situation, data, form: services.record_consent(
+            request.user,
+            situation,
+            status=data["status"],
+            on_date=data["on_date"],
+            reason=data["reason"],
+            note=data["note"],
+        ),
+        _("Consent recorded."),
+        _("Record consent for %s"),
+        _("Record consent"),
+    )
+
+
+@never_cache
+def situation_told(request: HttpRequest, code: str, reference: str) -> HttpResponse:
+    return _chair_decision(
+        request,
+        code,
+        reference,
+        "record_told",
+        lambda data, situation: ToldForm(data),
+        lambda situation, data, form: services.record_told(
+            request.user, situation, outcome=data["outcome"], told_on=data["told_on"]
+        ),
+        _("Recorded."),
+        _("Was the person told? %s"),
+        _("Save"),
+    )
+
+
+@never_cache
 def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     """Filter 3, on demand. Each showing is an access entry in the audit trail."""
-    situation = _situation(request, code, reference, "view_identity", can=["edit_persons"])
+    situation = _situation(
+        request, code, reference, "view_identity", can=["edit_persons", "record_consent"]
+    )
     persons = situation.affected_persons.select_related("identity").prefetch_related(
         Prefetch(
             "risk_factors",
@@ -372,6 +417,8 @@ def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpR
         {
             "situation": situation,
             "persons": persons,
+            # Consent over time is about the person: it goes with their identity.
+            "consent_history": situation.consent_history.select_related("agency"),
             "can": situation.can,
         },
     )

@@ -192,6 +192,28 @@ def _every_path(client, cast, django_capture_on_commit_callbacks, mailoutbox):
         query = {"format": fmt} if fmt else {}
         assert client.get(reverse("agency_minutes", kwargs=kwargs), query).status_code == 200
 
+    # Consent over time, telling the person, and an access request answered with a
+    # correction: the marker typed into each.
+    client.force_login(cast.bob)
+    today = timezone.localdate().isoformat()
+    consent = {"status": "withdrawn", "on_date": today, "note": f"{MARKER} changed her mind."}
+    assert client.post(url + "consent/", consent).status_code == 302
+    assert client.post(url + "told/", {"outcome": "told", "told_on": today}).status_code == 302
+    client.force_login(cast.polly)
+    search = {"full_name": f"  {MARKER.upper()} "}
+    assert MARKER in client.post("/privacy/access-requests/", search).content.decode()
+    assert client.post("/privacy/access-requests/pdf/", search).status_code == 200
+    person_pk = situation.affected_persons.get().pk
+    prefix = f"fix{person_pk}"
+    correction = {
+        **search,
+        "person_form": str(person_pk),
+        f"{prefix}-person": str(person_pk),
+        f"{prefix}-received_on": today,
+        f"{prefix}-location": f"14 {MARKER} Street",
+    }
+    assert client.post("/privacy/access-requests/correction/", correction).status_code == 200
+
     # Concluded, and purged when its retention period is over.
     client.force_login(cast.carol)
     reason = ConclusionReason.objects.filter(outcome="lowered").first()
@@ -273,3 +295,28 @@ def test_gunicorn_writes_json_lines_with_request_ids_and_no_token(tmp_path, monk
     # The access line and Django's own warning of one request share its id.
     not_found = next(e for e in entries if e["message"].startswith("Not Found:"))
     assert not_found["request_id"] in {e.get("request_id") for e in access}
+
+
+def test_no_ledger_row_carries_identifying_content(
+    client, cast, django_capture_on_commit_callbacks, mailoutbox
+):
+    """The disclosure ledger outlives the purge as the record that the disclosures happened:
+    not one of its rows (nor any audit entry) may carry the marker typed everywhere on the way.
+    A consent note is free text held with the case, masked in the trail: it is the one field
+    left out, and it is checked to be the only place the marker is."""
+    from auditlog.models import LogEntry
+
+    from ledger.models import ConsentRecord, CorrectionRecord, Disclosure, TellingRecord
+
+    situation = _every_path(client, cast, django_capture_on_commit_callbacks, mailoutbox)
+    assert Disclosure.objects.filter(situation=situation).count() >= 8
+    assert CorrectionRecord.objects.filter(situation=situation).exists()
+    for model in (Disclosure, TellingRecord, CorrectionRecord, ConsentRecord):
+        for row in model.objects.values():
+            note = row.pop("note", "")
+            assert NEEDLE not in json.dumps(row, default=str).lower(), (model, row)
+            if model is ConsentRecord and note:
+                assert NEEDLE in note.lower()  # proves the marker was typed there
+    for entry in LogEntry.objects.all():
+        text = json.dumps([entry.changes, entry.additional_data, entry.object_repr])
+        assert NEEDLE not in text.lower(), entry.pk

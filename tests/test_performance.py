@@ -25,10 +25,11 @@ BUDGET = {
     "meeting in progress": 13,
     "meeting poll (unchanged)": 5,
     "site situation list": 11,
-    "situation detail": 14,
+    # One of them says whether the person was told (read for the lead and identity holders).
+    "situation detail": 15,
     "my agency's situations": 6,
-    "steering dashboard (quarter)": 8,
-    "steering dashboard (fiscal year)": 8,
+    "steering dashboard (quarter)": 9,
+    "steering dashboard (fiscal year)": 9,
 }
 
 

@@ -102,6 +102,12 @@ MATRIX = [
     ("admin_view_on_site_off", "get", set(), 404, lambda w: {"rest": "1/1/"}, None),
     ("privacy_grants", "get", {"polly"}, 200, None, None),
     ("privacy_retention", "get", {"polly"}, 200, None, None),
+    # Access requests: the privacy officer only. A GET shows the empty search form; the
+    # search, the PDF and a correction are POSTs (the identity never goes in a URL).
+    ("privacy_access_request", "get", {"polly"}, 200, None, None),
+    ("privacy_access_request", "post", {"polly"}, 200, None, None),
+    ("privacy_access_request_pdf", "post", {"polly"}, 200, None, None),
+    ("privacy_access_correction", "post", {"polly"}, 200, None, None),
     ("meeting_list", "get", REX_MEMBERS, 200, lambda w: {"code": "rex"}, None),
     ("my_calendar", "get", MEMBERS, 200, None, None),
     ("meeting_add", "get", {"carol"}, 200, lambda w: {"code": "rex"}, None),
@@ -162,6 +168,9 @@ POST_DATA = {
     },
     "item_notes": {"notes-version": "0", "notes-notes": "Housing found."},
     "minutes_addendum": {"text": "The shelter is in Etobicoke, not Rexdale."},
+    "privacy_access_request": {"full_name": "Nobody Recorded"},
+    "privacy_access_request_pdf": {"full_name": "Nobody Recorded"},
+    "privacy_access_correction": {"full_name": "Nobody Recorded", "person_form": "1"},
 }
 
 

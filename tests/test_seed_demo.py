@@ -41,6 +41,18 @@ def test_seed_demo_builds_the_six_focus_tables_and_is_idempotent(settings):
     seats = set(Membership.objects.values_list("role", flat=True))
     assert seats == {"chair", "co_chair", "representative"}
     assert User.objects.get(username="chair.rex").check_password("focus-demo-2026")
+    # The disclosure ledger, written by the services the seed goes through: both bases, a
+    # consent history that changed, and a lead agency that said the person was told.
+    from ledger.models import ConsentRecord, Disclosure, TellingRecord
+
+    assert set(Disclosure.objects.values_list("basis", flat=True)) == {
+        "own_record",
+        "consent",
+        "acute_risk",
+    }
+    assert Disclosure.objects.filter(closed_because="concluded").exists()
+    assert ConsentRecord.objects.filter(status="given", recorded_by__agency__short_name="CAC")
+    assert TellingRecord.objects.filter(outcome="told").count() == 6  # one per site
 
 
 @pytest.mark.django_db

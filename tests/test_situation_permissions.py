@@ -67,6 +67,19 @@ MATRIX = [
     ("contact_edit", "open", "post", {"bob"}, 200),  # empty form: errors shown
     ("contact_delete", "open", "post", {"bob"}, 302),
     ("privacy_audit", None, "get", {"polly"}, 200),
+    # Consent: the agencies that hold identity (they spoke with the person).
+    ("situation_consent", "draft", "get", {"alice"}, 200),
+    ("situation_consent", "submitted", "get", {"alice"}, 200),
+    ("situation_consent", "open", "get", INVOLVED, 200),
+    ("situation_consent", "concluded", "get", INVOLVED, 200),
+    ("situation_consent", "rejected", "get", set(), 200),
+    ("situation_consent", "open", "post", INVOLVED, 200),  # empty form: errors shown
+    # Whether the person was told: the lead agency, once the table has decided.
+    ("situation_told", "submitted", "get", set(), 200),
+    ("situation_told", "open", "get", {"bob"}, 200),
+    ("situation_told", "concluded", "get", {"bob"}, 200),
+    ("situation_told", "rejected", "get", set(), 200),
+    ("situation_told", "concluded", "post", {"bob"}, 200),  # empty form: errors shown
 ]
 
 
