@@ -237,6 +237,9 @@ class User(AbstractUser, VersionedModel):
         _("language"),
         max_length=10,
         blank=True,
+        default="",
+        # The old version's inserts, while it serves beside this migration, leave it out.
+        db_default="",
         choices=settings.LANGUAGES,
         help_text=_("The language of the pages, emails, PDFs and calendar sent to this person."),
     )
