@@ -11,6 +11,7 @@ from __future__ import annotations
 from django.conf import settings
 from django.contrib.auth import user_logged_in
 from django.contrib.auth.decorators import login_not_required
+from django.db.models import F
 from django.dispatch import receiver
 from django.http import HttpRequest, HttpResponse, HttpResponseRedirect
 from django.utils import translation
@@ -52,7 +53,11 @@ def remember(person, language: str) -> bool:
         return False
     with acting(person):
         person.language = language
-        person.save(update_fields=["language"])
+        # A new version, so that an administrator's form opened before this (it shows the
+        # language too) is refused as a concurrent edit instead of putting the old one back.
+        person.version = F("version") + 1
+        person.save(update_fields=["language", "version"])
+        person.refresh_from_db(fields=["version"])
     return True
 
 

@@ -51,12 +51,13 @@ def test_the_switch_refuses_an_unknown_language_and_a_next_off_the_site(db):
 
 def test_a_signed_in_persons_choice_is_kept_on_them_and_audited(client, cast):
     client.force_login(cast.bob)
-    assert cast.bob.language == ""
+    assert cast.bob.language == "" and cast.bob.version == 1
     client.post("/language/", {"language": "fr", "next": "/"})
     cast.bob.refresh_from_db()
     assert cast.bob.language == "fr"
     entry = LogEntry.objects.get_for_object(cast.bob).latest("timestamp")
     assert entry.changes_dict["language"] == ["", "fr"] and entry.actor == cast.bob
+    assert cast.bob.version == 2  # an administrator's form opened before is now stale
     # On another browser, with no cookie and an English browser, bob reads French.
     elsewhere = Client()
     elsewhere.force_login(cast.bob)
