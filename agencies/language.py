@@ -99,7 +99,9 @@ def _set_cookie(response: HttpResponse, language: str) -> None:
 @receiver(user_logged_in)
 def adopt_choice_made_before_sign_in(sender, request, user, **kwargs) -> None:
     """A language chosen on the sign-in page (the cookie) becomes the person's own, if they
-    had not chosen one: their reminders and invitations then follow it too."""
+    had not chosen one: their reminders and invitations then follow it too. This runs at the
+    password step, before the second: unlike the switch, it only fills what is blank, and a
+    language grants nothing."""
     if request is None or getattr(user, "language", None) != "":
         return
     language = request.COOKIES.get(settings.LANGUAGE_COOKIE_NAME)
