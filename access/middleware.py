@@ -8,7 +8,17 @@ from core.security import to_sign_in
 
 from .policy import needs_second_factor
 
-MFA_EXEMPT_NAMES = {"mfa_setup", "mfa_verify", "logout", "healthz", "readyz"}
+# The language switch and the accessibility statement serve a person half-way through signing
+# in as much as anyone.
+MFA_EXEMPT_NAMES = {
+    "mfa_setup",
+    "mfa_verify",
+    "logout",
+    "healthz",
+    "readyz",
+    "set_language",
+    "accessibility",
+}
 
 
 class MFARequiredMiddleware:

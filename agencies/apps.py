@@ -7,4 +7,7 @@ class AgenciesConfig(AppConfig):
     verbose_name = _("People and agencies")
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (registers models with auditlog)
+        from . import (
+            audit,  # noqa: F401  (registers models with auditlog)
+            language,  # noqa: F401  (adopts a language chosen before sign-in)
+        )

@@ -1,4 +1,5 @@
 from django import forms
+from django.conf import settings
 from django.contrib.auth.forms import PasswordResetForm
 from django.core.exceptions import ValidationError
 from django.utils import translation
@@ -26,6 +27,8 @@ class PersonForm(forms.ModelForm):
             "is_administrator",
             "is_privacy_officer",
             "is_active",
+            # So that the invitation is already in the person's language.
+            "language",
         ]
         field_classes = {"agency": BoundedModelChoiceField}
 
@@ -34,6 +37,7 @@ class PersonForm(forms.ModelForm):
         self.fields["first_name"].required = True
         self.fields["last_name"].required = True
         self.fields["agency"].queryset = Agency.objects.filter(active=True)
+        self.fields["language"].choices = [("", _("Not chosen yet")), *settings.LANGUAGES]
         self.fields["version"].initial = self.instance.version if self.instance.pk else None
 
     def clean_email(self) -> str:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime, time, timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractUser, Group, UserManager
 from django.core.exceptions import ValidationError
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
@@ -229,6 +230,18 @@ class User(AbstractUser, VersionedModel):
         _("privacy officer"),
         default=False,
         help_text=_("Reviews the audit trail and the grants; sees no case content."),
+    )
+    # Blank until the person (or their administrator) chooses: the browser's Accept-Language
+    # decides the pages meanwhile, and the site's LANGUAGE_CODE what is sent to them.
+    language = models.CharField(
+        _("language"),
+        max_length=10,
+        blank=True,
+        default="",
+        # The old version's inserts, while it serves beside this migration, leave it out.
+        db_default="",
+        choices=settings.LANGUAGES,
+        help_text=_("The language of the pages, emails, PDFs and calendar sent to this person."),
     )
 
     objects = PersonManager()

@@ -17,7 +17,7 @@ from auditlog.models import LogEntry
 from django.conf import settings
 from django.contrib.auth import SESSION_KEY
 from django.contrib.auth.tokens import default_token_generator
-from django.core.mail import send_mail
+from django.core.mail import EmailMessage
 from django.db import models, transaction
 from django.template.loader import render_to_string
 from django.urls import reverse
@@ -31,6 +31,7 @@ from access import mfa, policy
 from core.audit import acting
 from core.errors import NotFound, WrongState
 
+from .language import speaking
 from .models import Membership, Site, User
 
 
@@ -267,6 +268,17 @@ def _act_entry(entry_id: int) -> tuple[LogEntry, User] | None:
     return (entry, person) if person is not None else None
 
 
+def _send(subject: str, body: str, address: str) -> None:
+    """One email, in the language active now (the recipient's: see `speaking`), saying so."""
+    EmailMessage(
+        str(subject),
+        body,
+        None,
+        [address],
+        headers={"Content-Language": translation.get_language()},
+    ).send()
+
+
 def deliver_password_link(entry_id: int) -> bool:
     """The invitation or reset link an administrator sent (the audit entry says which). The
     token is made here, in the worker, so it never passes through the broker."""
@@ -280,17 +292,17 @@ def deliver_password_link(entry_id: int) -> bool:
         "actor": entry.actor,
         "link": f"{settings.SITE_URL}{_password_path(person)}",
     }
-    send_mail(
-        subject=_("Your FOCUS situation table account")
-        if invitation
-        else _("A link to choose a new password"),
-        message=render_to_string(
-            "agencies/email/invitation.txt" if invitation else "agencies/email/reset_link.txt",
-            context,
-        ),
-        from_email=None,
-        recipient_list=[person.email],
-    )
+    with speaking(person):
+        _send(
+            _("Your FOCUS situation table account")
+            if invitation
+            else _("A link to choose a new password"),
+            render_to_string(
+                "agencies/email/invitation.txt" if invitation else "agencies/email/reset_link.txt",
+                context,
+            ),
+            person.email,
+        )
     return True
 
 
@@ -308,12 +320,12 @@ def deliver_notice(entry_id: int) -> bool:
         "act": act,
         "when": timezone.localtime(entry.timestamp),
     }
-    send_mail(
-        subject=_("A change to your FOCUS situation table account"),
-        message=render_to_string("agencies/email/notice.txt", context),
-        from_email=None,
-        recipient_list=[address],
-    )
+    with speaking(person):
+        _send(
+            _("A change to your FOCUS situation table account"),
+            render_to_string("agencies/email/notice.txt", context),
+            address,
+        )
     return True
 
 
@@ -330,12 +342,12 @@ def deliver_reset_links(person_ids: list[int]) -> int:
             "token": default_token_generator.make_token(person),
             "user": person,
         }
-        subject = render_to_string("registration/password_reset_subject.txt", context)
-        send_mail(
-            subject="".join(subject.splitlines()),
-            message=render_to_string("registration/password_reset_email.html", context),
-            from_email=None,
-            recipient_list=[person.email],
-        )
+        with speaking(person):
+            subject = render_to_string("registration/password_reset_subject.txt", context)
+            _send(
+                "".join(subject.splitlines()),
+                render_to_string("registration/password_reset_email.html", context),
+                person.email,
+            )
         sent += 1
     return sent

@@ -113,6 +113,8 @@ MIDDLEWARE = [
     "django.middleware.csrf.CsrfViewMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.auth.middleware.LoginRequiredMiddleware",
+    # After LocaleMiddleware (cookie, then Accept-Language) and the person: their own choice.
+    "agencies.language.PersonLanguageMiddleware",
     "django_otp.middleware.OTPMiddleware",
     "django_htmx.middleware.HtmxMiddleware",
     "core.middleware.HtmxLoginRedirectMiddleware",
@@ -247,9 +249,16 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# The language switch keeps its choice a year; a signed-in person's choice is on their profile.
+LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
+LANGUAGE_COOKIE_SAMESITE = "Lax"
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True
+
+# Where the accessibility statement (/accessibility/) tells people to report a barrier. Unset,
+# it sends them to their administrator.
+ACCESSIBILITY_CONTACT = env("ACCESSIBILITY_CONTACT")
 
 # --- Static files ---------------------------------------------------------------------------
 STATIC_URL = "/static/"
@@ -403,6 +412,7 @@ if not DEBUG:
     SECURE_HSTS_INCLUDE_SUBDOMAINS = True
     SECURE_HSTS_PRELOAD = env_bool("SECURE_HSTS_PRELOAD", True)
     SESSION_COOKIE_SECURE = True
+    LANGUAGE_COOKIE_SECURE = True
     CSRF_COOKIE_SECURE = True
 
 # --- Logging --------------------------------------------------------------------------------

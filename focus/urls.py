@@ -6,6 +6,7 @@ from django.views.generic import RedirectView
 
 from access import mfa
 from agencies.forms import InvitedPasswordResetForm
+from agencies.language import choose_language
 from core import views as core_views
 
 from . import views
@@ -24,6 +25,8 @@ urlpatterns = [
         auth_views.PasswordResetView.as_view(form_class=InvitedPasswordResetForm),
         name="password_reset",
     ),
+    path("language/", choose_language, name="set_language"),
+    path("accessibility/", views.accessibility, name="accessibility"),
     path("accounts/mfa/setup/", mfa.setup, name="mfa_setup"),
     path("accounts/mfa/verify/", mfa.verify, name="mfa_verify"),
     path("accounts/", include("django.contrib.auth.urls")),

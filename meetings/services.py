@@ -14,9 +14,10 @@ from datetime import date, datetime, timedelta
 from django.core.exceptions import ValidationError
 from django.db import transaction
 from django.db.models import Max, Q
-from django.utils import formats, timezone
+from django.utils import formats, timezone, translation
 from django.utils.translation import gettext_lazy as _
 
+from agencies.language import speaking
 from agencies.models import Membership, Site, User
 from core.errors import WrongState
 from situations import services as situations
@@ -717,13 +718,13 @@ def calendar_owner(token: str) -> User | None:
 def calendar(person: User, base: str) -> bytes:
     """The meetings of every table where the person sits, from three months back. Only what a
     calendar needs: the table's name, the times, whether it was moved or cancelled. No case
-    data and no chair's free text ever leave the application this way."""
+    data and no chair's free text ever leave the application this way. In the person's
+    language: a calendar program asks without a session, in whatever language it likes."""
     from icalendar import Calendar, Event
 
     feed = Calendar()
     feed.add("prodid", "-//FOCUS situation tables//EN")
     feed.add("version", "2.0")
-    feed.add("x-wr-calname", str(_("Situation tables")))
     meetings = (
         Meeting.objects.restrict(person)
         .filter(starts_at__gte=timezone.now() - timedelta(days=90))
@@ -731,21 +732,27 @@ def calendar(person: User, base: str) -> bytes:
         .order_by("starts_at")
     )
     stamp = timezone.now()
-    for meeting in meetings:
-        event = Event()
-        # Stable across moves, so a calendar updates the event instead of adding one.
-        event.add("uid", f"meeting-{meeting.pk}@focus")
-        summary = _("%(site)s situation table") % {"site": meeting.site.name}
-        if meeting.kind == Meeting.Kind.EXTRA:
-            summary = _("%(site)s situation table (extra meeting)") % {"site": meeting.site.name}
-        event.add("summary", str(summary))
-        event.add("dtstart", meeting.starts_at)
-        event.add("dtend", meeting.ends_at)
-        event.add("dtstamp", stamp)
-        event.add("sequence", meeting.revision % 2**31)
-        event.add("url", base.rstrip("/") + meeting.get_absolute_url())
-        event.add(
-            "status", "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED"
-        )
-        feed.add_component(event)
+    with speaking(person):
+        feed.add("x-wr-calname", str(_("Situation tables")))
+        for meeting in meetings:
+            event = Event()
+            # Stable across moves, so a calendar updates the event instead of adding one.
+            event.add("uid", f"meeting-{meeting.pk}@focus")
+            if meeting.kind == Meeting.Kind.EXTRA:
+                summary = _("%(site)s situation table (extra meeting)")
+            else:
+                summary = _("%(site)s situation table")
+            event.add(
+                "summary",
+                str(summary) % {"site": meeting.site.name},
+                parameters={"LANGUAGE": translation.get_language()},
+            )
+            event.add("dtstart", meeting.starts_at)
+            event.add("dtend", meeting.ends_at)
+            event.add("dtstamp", stamp)
+            event.add("sequence", meeting.revision % 2**31)
+            event.add("url", base.rstrip("/") + meeting.get_absolute_url())
+            status = "CANCELLED" if meeting.status == Meeting.Status.CANCELLED else "CONFIRMED"
+            event.add("status", status)
+            feed.add_component(event)
     return feed.to_ical()

@@ -21,6 +21,7 @@ from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
 
 from access.decorators import requires
+from agencies.language import language_of, speaking
 from agencies.models import Membership, Site
 from core.adapter import FAILED, attempt
 from core.confirm import Confirmation, ask, confirmed
@@ -743,16 +744,20 @@ def _minutes_context(request: HttpRequest, meeting: Meeting) -> dict:
     }
 
 
-def _pdf(template: str, context: dict, filename: str) -> HttpResponse:
+def _pdf(request: HttpRequest, template: str, context: dict, filename: str) -> HttpResponse:
+    """A PDF in the language of the person downloading it."""
     from xhtml2pdf import pisa
 
-    html = render_to_string(template, context)
+    with speaking(request.user, get_language()):
+        html = render_to_string(template, context)
+        language = get_language()
     buffer = io.BytesIO()
     result = pisa.CreatePDF(html, dest=buffer, encoding="utf-8")
     if result.err:
         raise RuntimeError("PDF rendering failed")
     response = HttpResponse(buffer.getvalue(), content_type="application/pdf")
     response["Content-Disposition"] = f'attachment; filename="{filename}"'
+    response["Content-Language"] = language
     return response
 
 
@@ -767,7 +772,9 @@ def meeting_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
     if meeting.can["add_addendum"]:
         context["addendum_form"] = AddendumForm()
     if request.GET.get("format") == "pdf":
-        return _pdf("meetings/minutes_pdf.html", context, f"{meeting.site.code}-{meeting.key}.pdf")
+        return _pdf(
+            request, "meetings/minutes_pdf.html", context, f"{meeting.site.code}-{meeting.key}.pdf"
+        )
     return render(request, "meetings/minutes.html", context)
 
 
@@ -806,6 +813,7 @@ def agency_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
     context = {"meeting": meeting, "site": meeting.site, "rows": rows, "agency": user.agency}
     if request.GET.get("format") == "pdf":
         return _pdf(
+            request,
             "meetings/agency_minutes_pdf.html",
             context,
             f"{meeting.site.code}-{meeting.key}-{user.agency.slug}.pdf",
@@ -847,4 +855,5 @@ def calendar_feed(request: HttpRequest, token: str) -> HttpResponse:
     body = services.calendar(person, base=request.build_absolute_uri("/"))
     response = HttpResponse(body, content_type="text/calendar; charset=utf-8")
     response["Content-Disposition"] = 'inline; filename="focus-meetings.ics"'
+    response["Content-Language"] = language_of(person)
     return response

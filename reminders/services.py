@@ -19,8 +19,9 @@ from django.core.mail import EmailMessage
 from django.db import transaction
 from django.db.models import Q
 from django.template.loader import render_to_string
-from django.utils import timezone
+from django.utils import timezone, translation
 
+from agencies.language import speaking
 from agencies.models import Membership, User
 from core.models import Heartbeat
 from situations.clock import Rung, rung_due_at
@@ -152,6 +153,7 @@ CLAIM_LASTS = timedelta(minutes=3)
 
 
 def _email(reminder: Reminder) -> EmailMessage:
+    """In the recipient's language, whoever's decision started the clock."""
     situation = reminder.situation
     context = {
         "reminder": reminder,
@@ -159,15 +161,20 @@ def _email(reminder: Reminder) -> EmailMessage:
         "link": f"{settings.SITE_URL}{situation.get_absolute_url()}",
         "site": situation.site,
     }
-    subject = render_to_string("reminders/email_subject.txt", context).strip()
-    body = render_to_string("reminders/email_body.txt", context)
+    with speaking(reminder.recipient):
+        subject = render_to_string("reminders/email_subject.txt", context).strip()
+        body = render_to_string("reminders/email_body.txt", context)
+        language = translation.get_language()
     domain = urlsplit(settings.SITE_URL).hostname or "localhost"
     return EmailMessage(
         subject,
         body,
         None,
         [reminder.recipient.email],
-        headers={"Message-ID": mail.message_id(reminder.key, domain)},
+        headers={
+            "Message-ID": mail.message_id(reminder.key, domain),
+            "Content-Language": language,
+        },
     )
 
 

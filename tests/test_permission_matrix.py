@@ -86,6 +86,9 @@ def _item(world):
 # brings the world to first ("running": REX's next meeting started by carol)
 MATRIX = [
     ("home", "get", ALL_SIGNED_IN, 200, None, None),
+    # Public too (test_language.py): the statement and the language switch.
+    ("accessibility", "get", ALL_SIGNED_IN, 200, None, None),
+    ("set_language", "post", ALL_SIGNED_IN, 302, None, None),
     ("password_change", "get", ALL_SIGNED_IN, 200, None, None),
     ("site_detail", "get", REX_MEMBERS | {"adam"}, 200, lambda w: {"code": "rex"}, None),
     ("my_situations", "get", MEMBERS, 200, None, None),
@@ -156,6 +159,7 @@ MATRIX = [
 ]
 
 POST_DATA = {
+    "set_language": {"language": "fr", "next": "/"},
     "item_decide": {"action": "accept", "accept-version": "0"},  # refused: incomplete
     "item_move": {"direction": "up"},
     "meeting_pull_in": lambda w: {"reference": w["story"].submitted.reference},

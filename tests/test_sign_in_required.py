@@ -16,6 +16,10 @@ PUBLIC = {
     "metrics",
     # A calendar program cannot sign in: the secret address is the key (tests/test_calendar.py).
     "calendar_feed",
+    # Before signing in too: the language switch and how to report an accessibility problem
+    # (tests/test_language.py).
+    "set_language",
+    "accessibility",
 }
 
 
@@ -61,6 +65,8 @@ def test_the_admin_also_sends_anonymous_visitors_to_our_sign_in(client, path):
 
 
 @pytest.mark.django_db
-@pytest.mark.parametrize("path", ["/accounts/login/", "/accounts/password_reset/", "/healthz"])
+@pytest.mark.parametrize(
+    "path", ["/accounts/login/", "/accounts/password_reset/", "/healthz", "/accessibility/"]
+)
 def test_public_pages_answer_without_sign_in(client, path):
     assert client.get(path).status_code == 200

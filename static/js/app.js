@@ -1,5 +1,29 @@
 // Progressive enhancement only: every page works without this file.
 document.addEventListener("DOMContentLoaded", () => {
+  // The main menu folds behind a button on narrow screens (static/css/app.css, below 600 px).
+  // Without this script the button stays hidden and the menu is a plain list.
+  const menuButton = document.querySelector(".menu-button");
+  const menu = menuButton && document.getElementById(menuButton.getAttribute("aria-controls"));
+  if (menuButton && menu) {
+    const setOpen = (open) => {
+      menuButton.setAttribute("aria-expanded", String(open));
+      menu.classList.toggle("open", open);
+    };
+    menuButton.hidden = false;
+    document.documentElement.classList.add("menu-ready");
+    menuButton.addEventListener("click", () => {
+      // A disclosure: focus stays on the button, the menu follows it in the tab order.
+      setOpen(menuButton.getAttribute("aria-expanded") !== "true");
+    });
+    // Escape closes the open menu and returns to its button.
+    menu.addEventListener("keydown", (event) => {
+      if (event.key === "Escape" && menuButton.getAttribute("aria-expanded") === "true") {
+        setOpen(false);
+        menuButton.focus();
+      }
+    });
+  }
+
   // Focus the first field with an error so keyboard and screen-reader users land on it.
   const invalid = document.querySelector("[aria-invalid='true']");
   if (invalid) invalid.focus();
