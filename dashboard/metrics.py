@@ -72,10 +72,13 @@ from django.db import connection
 from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Sector
 from core.disclosure import Cell, Publication, enough
+from situations.lists import label as list_label
 from situations.models import (
     MINOR_AGE_GROUPS,
     AgeGroup,
@@ -162,7 +165,8 @@ def _fmt(value: float | None, unit: str, n: int, suppressed: bool) -> str | None
         return None
     if suppressed and not enough(n):
         return str(WITHHELD)
-    return f"{value:.1f} {unit}"
+    # The reader's decimal separator: 12.5 in English, 12,5 in French.
+    return f"{number_format(value, 1)} {unit}"
 
 
 def _share(numerator: int, denominator: int, published: bool) -> str | None:
@@ -170,7 +174,10 @@ def _share(numerator: int, denominator: int, published: bool) -> str | None:
         return None
     if not published:
         return str(WITHHELD)
-    return f"{round(100 * numerator / denominator)}%"
+    # French puts a (non-breaking) space before the sign: "40 %".
+    return gettext("%(percent)s%%") % {
+        "percent": number_format(round(100 * numerator / denominator))
+    }
 
 
 BREAKDOWNS = [
@@ -486,14 +493,17 @@ def compute(
         table(
             "conclusion",
             _("Conclusion reasons"),
-            [(k, str(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
+            [(k, list_label(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
             C,
             by_size=True,
         ),
         table(
             "categories",
             _("Risk categories") if s else _("Top risk categories"),
-            [(k, name) for k, (name, _n) in zip(category_keys, categories, strict=True)],
+            [
+                (k, list_label(name))
+                for k, (name, _n) in zip(category_keys, categories, strict=True)
+            ],
             note=overlap,
             by_size=True,
         ),
@@ -503,7 +513,7 @@ def compute(
             table(
                 "factors",
                 _("Top risk factors"),
-                [(("factor", name), name) for name, _n in factors],
+                [(("factor", name), list_label(name)) for name, _n in factors],
                 note=overlap,
             )
         )
@@ -532,7 +542,10 @@ def compute(
             table(
                 "barriers",
                 _("Open barriers: situations touched, by category"),
-                [(("barriers", label), label) for label, _n in barrier_rows["barriers"]],
+                [
+                    (("barriers", label), list_label(label))
+                    for label, _n in barrier_rows["barriers"]
+                ],
                 by_size=True,
             ),
             table(

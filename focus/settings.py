@@ -147,6 +147,8 @@ TEMPLATES = [
                 "focus.navigation.navigation",
                 "reminders.context_processors.reminders",
             ],
+            # {{ value|when:"LONG_DATE" }}: dates in the reader's language, in every template.
+            "builtins": ["core.templatetags.when"],
         },
     },
 ]
@@ -246,6 +248,8 @@ CSRF_COOKIE_HTTPONLY = False  # htmx reads the token from the page, not the cook
 LANGUAGE_CODE = "en"
 LANGUAGES = [("en", _("English")), ("fr", _("French"))]
 LOCALE_PATHS = [BASE_DIR / "locale"]
+# Our date formats by name, per language (core/templatetags/when.py); Django's fill the rest.
+FORMAT_MODULE_PATH = ["focus.formats"]
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True

@@ -31,6 +31,7 @@ from core.security import passive
 from situations import confirmations
 from situations.audit import log_access
 from situations.clock import clock_for
+from situations.lists import label as list_label
 from situations.models import AffectedPerson, Situation, SituationRiskFactor, SituationUpdate
 
 from . import live, services
@@ -115,7 +116,7 @@ def _agenda(request: HttpRequest, meeting: Meeting, actions=None) -> list[dict]:
         .order_by("situation_id", "factor__category__position", "factor__category__name")
         .distinct()
     ):
-        categories.setdefault(situation_id, []).append(name)
+        categories.setdefault(situation_id, []).append(list_label(name))
     if actions is None:
         actions = _open_actions(request, meeting)
     now = timezone.now()

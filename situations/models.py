@@ -24,6 +24,7 @@ from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 
 from .crypto import EncryptedTextField
+from .lists import label as list_label
 
 # ---- Editable lists ---------------------------------------------------------------------------
 
@@ -38,7 +39,12 @@ class ListItem(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: seeded names are catalogue entries (lists.py)."""
+        return list_label(self.name)
 
 
 class RiskCategory(ListItem):
@@ -61,7 +67,11 @@ class RiskFactor(models.Model):
         verbose_name_plural = _("risk factors")
 
     def __str__(self) -> str:
-        return f"{self.category.name}: {self.name}"
+        return f"{self.category.label}: {self.label}"
+
+    @property
+    def label(self) -> str:
+        return list_label(self.name)
 
 
 class ProtectiveFactor(ListItem):
