@@ -143,13 +143,18 @@ SERVICES = [
     gettext_noop("Youth services"),
 ]
 CONCLUSIONS = [
-    ("Risk lowered — connected to services", "lowered"),
-    ("Risk lowered — informed of services", "lowered"),
-    ("Risk lowered — other", "lowered"),
-    ("Still AER — refused services", "still_aer"),
-    ("Still AER — could not locate", "still_aer"),
-    ("Still AER — referred to another process (child protection, emergency, police)", "still_aer"),
-    ("Rejected (threshold not met)", "rejected"),
+    (gettext_noop("Risk lowered — connected to services"), "lowered"),
+    (gettext_noop("Risk lowered — informed of services"), "lowered"),
+    (gettext_noop("Risk lowered — other"), "lowered"),
+    (gettext_noop("Still AER — refused services"), "still_aer"),
+    (gettext_noop("Still AER — could not locate"), "still_aer"),
+    (
+        gettext_noop(
+            "Still AER — referred to another process (child protection, emergency, police)"
+        ),
+        "still_aer",
+    ),
+    (gettext_noop("Rejected (threshold not met)"), "rejected"),
 ]
 
 
