@@ -32,7 +32,9 @@ MAKEMESSAGES_OPTIONS = {
 }
 
 # %(name)s / %(n)d, %s / %d, {name} / {0}: what the code fills in must survive translation.
-PLACEHOLDER = re.compile(r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdif]|\{[A-Za-z0-9_]*\}")
+PLACEHOLDER = re.compile(
+    r"%\([A-Za-z_][A-Za-z0-9_]*\)[-#0 +]*\d*(?:\.\d+)?[sdifr]|%[sdif]|\{[A-Za-z0-9_]*\}"
+)
 
 
 def catalogue_files() -> list[Path]:
@@ -95,9 +97,7 @@ def problems(po_path: Path | str) -> list[Problem]:
             expected = _placeholders(entry.msgid_plural)
             for text in forms.values():
                 # A form may drop the count (French "une heure"), never add or rename one.
-                if not set(_placeholders(text)) <= set(expected) | set(
-                    _placeholders(entry.msgid)
-                ):
+                if not set(_placeholders(text)) <= set(expected) | set(_placeholders(entry.msgid)):
                     found.append(Problem(entry.msgid, "placeholders differ"))
                     break
             continue
@@ -116,24 +116,37 @@ def _keys(catalogue: polib.POFile) -> set[tuple[str, str, str]]:
     }
 
 
-def extraction_drift(locale: str = "fr") -> tuple[set, set]:
-    """(in the code but not the catalogue, in the catalogue but no longer in the code).
-
-    Runs `makemessages` into a scratch folder, so the committed catalogue is never touched.
-    Needs GNU xgettext, as `makemessages` always does.
-    """
+def extracted(locale: str = "fr") -> set[tuple[str, str, str]]:
+    """The messages `makemessages` finds in the code today, extracted into a scratch folder
+    so the committed catalogue is never touched. Needs GNU xgettext, as `makemessages` does."""
     from django.core.management import call_command
-    from django.test.utils import override_settings
+    from django.core.management.commands.makemessages import Command as MakeMessages
 
-    committed = Path(settings.LOCALE_PATHS[0]) / locale / "LC_MESSAGES" / "django.po"
+    class IntoScratch(MakeMessages):
+        # makemessages writes beside the nearest locale folder it knows (the committed one):
+        # every file found is pointed at the scratch folder instead.
+        def find_files(self, root):
+            found = super().find_files(root)
+            for translatable in found:
+                translatable.locale_dir = str(fresh_dir)
+            self.locale_paths = [str(fresh_dir)]
+            return found
+
     with tempfile.TemporaryDirectory() as scratch:
         fresh_dir = Path(scratch) / "locale"
         fresh_dir.mkdir()
-        with (
-            contextlib.chdir(settings.BASE_DIR),
-            override_settings(LOCALE_PATHS=[fresh_dir]),
-        ):
-            call_command("makemessages", locale=[locale], verbosity=0, **MAKEMESSAGES_OPTIONS)
-        fresh = _keys(polib.pofile(str(fresh_dir / locale / "LC_MESSAGES" / "django.po")))
-    ours = _keys(polib.pofile(str(committed)))
+        with contextlib.chdir(settings.BASE_DIR):
+            call_command(IntoScratch(), locale=[locale], verbosity=0, **MAKEMESSAGES_OPTIONS)
+        return _keys(polib.pofile(str(fresh_dir / locale / "LC_MESSAGES" / "django.po")))
+
+
+def drift(fresh: set, po_path: Path | str) -> tuple[set, set]:
+    """(in the code but not the catalogue, in the catalogue but no longer in the code),
+    ignoring the header and locations."""
+    ours = _keys(polib.pofile(str(po_path)))
     return fresh - ours, ours - fresh
+
+
+def extraction_drift(locale: str = "fr") -> tuple[set, set]:
+    committed = Path(settings.LOCALE_PATHS[0]) / locale / "LC_MESSAGES" / "django.po"
+    return drift(extracted(locale), committed)
