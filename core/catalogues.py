@@ -12,7 +12,10 @@ the catalogue) fails too.
 from __future__ import annotations
 
 import contextlib
+import os
 import re
+import shutil
+import subprocess  # nosec B404 (GNU msgfmt, our own files)
 import tempfile
 from dataclasses import dataclass
 from pathlib import Path
@@ -43,6 +46,26 @@ def catalogue_files() -> list[Path]:
     )
 
 
+class CatalogueError(ValueError):
+    pass
+
+
+def _validate(po_path: Path) -> None:
+    """GNU msgfmt's checks where it is installed (CI installs it): polib reads an unterminated
+    string or a duplicate message without a word, and would compile a truncated translation."""
+    msgfmt = shutil.which("msgfmt")
+    if msgfmt is None:
+        return
+    checked = subprocess.run(  # noqa: S603  # nosec B603 (our own file, no shell)
+        [msgfmt, "--check", "--output-file", os.devnull, str(po_path)],
+        capture_output=True,
+        text=True,
+        check=False,
+    )
+    if checked.returncode != 0:
+        raise CatalogueError(f"{po_path} does not compile:\n{checked.stderr}")
+
+
 def compile_catalogues(force: bool = False) -> list[Path]:
     """Write the `.mo` beside each `.po` that is newer than it (or every one with `force`)."""
     written = []
@@ -50,7 +73,11 @@ def compile_catalogues(force: bool = False) -> list[Path]:
         mo_path = po_path.with_suffix(".mo")
         if not force and mo_path.exists() and mo_path.stat().st_mtime >= po_path.stat().st_mtime:
             continue
-        catalogue = polib.pofile(str(po_path))
+        _validate(po_path)
+        try:
+            catalogue = polib.pofile(str(po_path))
+        except OSError as error:  # polib's word for a syntax error
+            raise CatalogueError(f"{po_path} does not compile: {error}") from error
         # Only translated, non-fuzzy messages go in: a fuzzy guess is never shown.
         catalogue.save_as_mofile(str(mo_path))
         written.append(mo_path)

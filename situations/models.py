@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -67,7 +68,11 @@ class RiskFactor(models.Model):
         verbose_name_plural = _("risk factors")
 
     def __str__(self) -> str:
-        return f"{self.category.label}: {self.label}"
+        # French sets a space before the colon: "Logement : Menace d'expulsion".
+        return gettext("%(category)s: %(factor)s") % {
+            "category": self.category.label,
+            "factor": self.label,
+        }
 
     @property
     def label(self) -> str:

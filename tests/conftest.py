@@ -53,6 +53,15 @@ class VerifiedClient(Client):
         verify_second_factor(self, user)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues(django_test_environment):
+    """The .mo files are build output, not committed: `pytest` alone compiles any that are out
+    of date, as `make test` does, so the French the tests read is the catalogue's."""
+    from core.catalogues import compile_catalogues
+
+    compile_catalogues()
+
+
 @pytest.fixture
 def client():
     return VerifiedClient()
