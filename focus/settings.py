@@ -147,8 +147,9 @@ TEMPLATES = [
                 "focus.navigation.navigation",
                 "reminders.context_processors.reminders",
             ],
-            # {{ value|when:"LONG_DATE" }}: dates in the reader's language, in every template.
-            "builtins": ["core.templatetags.when"],
+            # {{ value|when:"LONG_DATE" }}: dates in the reader's language, in every template;
+            # audit entries' record types and fields likewise.
+            "builtins": ["core.templatetags.when", "core.templatetags.records"],
         },
     },
 ]

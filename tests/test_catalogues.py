@@ -186,3 +186,49 @@ def test_list_items_read_in_the_language_of_the_moment():
     typed = ConclusionReason(name="Moved out of the province")
     with translation.override("fr"):
         assert typed.label == "Moved out of the province"
+
+
+# ---- names the code gives that the catalogue must hold ---------------------------------
+
+
+def test_every_audited_record_and_field_name_reads_in_french():
+    """The audit pages show model and field names (core/templatetags/records.py): a derived
+    English name needs an entry in its app's AUDIT_NAMES."""
+    from auditlog.diff import track_field
+    from auditlog.registry import auditlog
+    from django.utils.functional import Promise
+
+    from core.templatetags.records import plural_of
+
+    translated = {e.msgid for e in polib.pofile(str(FRENCH)).translated_entries()}
+    missing = []
+    for model in auditlog.get_models():
+        tracked = [f for f in model._meta.get_fields() if track_field(f)]
+        names = [model._meta.verbose_name] + [f.verbose_name for f in tracked if f.concrete]
+        plain = [str(n) for n in names if not isinstance(n, Promise)]
+        with translation.override("en"):
+            plain += [
+                plural_of(f.related_model)
+                for f in tracked
+                if not f.concrete and not isinstance(f.related_model._meta.verbose_name, Promise)
+            ]
+        missing += [(model._meta.app_label, n) for n in plain if n not in translated]
+    assert sorted(set(missing)) == []
+
+
+def test_translation_functions_go_by_names_the_extraction_knows():
+    """`gettext_lazy as _lazy` hid three strings from makemessages: xgettext knows `_`, the
+    gettext family by their own names, and nothing else."""
+    import re
+
+    aliased = re.compile(
+        r"from django\.utils\.translation import .*\b(\w*gettext\w*) as (?!_\b)(\w+)"
+    )
+    offenders = []
+    for path in Path(settings.BASE_DIR).rglob("*.py"):
+        if {".venv", "tests", "node_modules"} & set(path.parts):
+            continue
+        for line in path.read_text(encoding="utf-8").splitlines():
+            if aliased.search(line):
+                offenders.append(f"{path.relative_to(settings.BASE_DIR)}: {line.strip()}")
+    assert offenders == []
