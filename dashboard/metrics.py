@@ -73,7 +73,7 @@ from django.db.models import Count, F, Q
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
 from django.utils.formats import number_format
-from django.utils.translation import gettext
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Sector
@@ -431,7 +431,7 @@ def compute(
     promise_published = not s or (enough(on_time) and enough(resolved - on_time))
     metrics.headline = [
         Figure(_("Situations presented"), pub[P].display),
-        Figure(_("Accepted"), share([A], P)),
+        Figure(pgettext_lazy("count of situations", "Accepted"), share([A], P)),
         Figure(
             _("First contact, median"),
             _fmt(contact_median, str(_("hours")), contact_n, s),
@@ -483,11 +483,19 @@ def compute(
 
     overlap = str(_("A situation counts once in each category or factor it has."))
     metrics.tables = [
-        table("decision", _("AER decision"), [(A, str(_("Accepted"))), (R, str(_("Rejected")))], P),
+        table(
+            "decision",
+            _("AER decision"),
+            [
+                (A, pgettext("count of situations", "Accepted")),
+                (R, pgettext("count of situations", "Rejected")),
+            ],
+            P,
+        ),
         table(
             "flow",
             _("Situations in the period"),
-            [(new, str(_("New (accepted)"))), (C, str(_("Concluded")))]
+            [(new, str(_("New (accepted)"))), (C, pgettext("count of situations", "Concluded"))]
             + ([] if s else [("open", str(_("Open at the end")))]),
         ),
         table(

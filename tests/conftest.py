@@ -62,6 +62,16 @@ def _compiled_catalogues(django_test_environment):
     compile_catalogues()
 
 
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in French leaves French active in the thread (LocaleMiddleware activates,
+    nothing deactivates): later tests that call services directly would read French."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def client():
     return VerifiedClient()
