@@ -466,7 +466,7 @@ def compute(
     metrics.headline.append(
         Figure(
             _("Risk factors per accepted situation, average"),
-            (f"{factor_count / accepted:.1f}" if average_published else str(WITHHELD))
+            (number_format(factor_count / accepted, 1) if average_published else str(WITHHELD))
             if accepted
             else None,
         )
