@@ -16,7 +16,7 @@ RUN pip install --no-cache-dir .
 COPY . .
 # collectstatic needs settings that start; these values are build-time only.
 RUN SECRET_KEY=build-only EMAIL_HOST=build-only FIELD_ENCRYPTION_KEYS=YnVpbGQtb25seS1ub3QtYS1yZWFsLWtleS0wMDAwMDA= \
-    python manage.py collectstatic --noinput
+    sh -c "python manage.py collectstatic --noinput && python manage.py compile_catalogues"
 
 USER focus
 EXPOSE 8000

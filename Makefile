@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DEBUG ?= 1
 
-.PHONY: run test lint format migrate seed worker clean bench bench-curve backup restore
+.PHONY: run test lint format migrate seed worker clean bench bench-curve backup restore messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,7 +14,12 @@ $(STAMP): pyproject.toml
 	$(BIN)/python -c "import django, celery, guardian, auditlog, playwright"
 	touch $(STAMP)
 
-migrate: $(STAMP)
+# The compiled catalogues (not committed): written with polib, so GNU gettext is not needed.
+MO := $(patsubst %.po,%.mo,$(wildcard locale/*/LC_MESSAGES/*.po))
+%.mo: %.po | $(STAMP)
+	$(BIN)/python manage.py compile_catalogues
+
+migrate: $(STAMP) $(MO)
 	$(BIN)/python manage.py migrate --noinput
 
 seed: migrate
@@ -25,8 +30,13 @@ run: seed
 	PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho --procfile Procfile.dev start
 
 ## The whole suite (PostgreSQL and Redis when DATABASE_URL / REDIS_URL are set).
-test: $(STAMP)
+test: $(STAMP) $(MO)
 	$(BIN)/pytest
+
+## Extract every translatable string afresh (GNU gettext's xgettext), then list what is
+## untranslated or fuzzy in each language (README, "Languages").
+messages: $(STAMP)
+	$(BIN)/python manage.py check_catalogues --update
 
 ## Speed at a province's size: a scratch PostgreSQL database seeded by seed_scale (150 tables,
 ## 150,000 situations), gunicorn with production settings, wrk as the load, Redis as cache and

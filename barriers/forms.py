@@ -47,7 +47,7 @@ class LinkForm(forms.Form):
         super().__init__(*args, **kwargs)
         self.fields["barrier"].queryset = barriers.filter(status__in=Barrier.OPEN_STATUSES)
         self.fields["barrier"].label_from_instance = lambda b: (
-            f"{b.reference} · {b.category.name}: {b.description[:60]}"
+            f"{b.reference} · {b.category.label}: {b.description[:60]}"
         )
 
     def clean(self):

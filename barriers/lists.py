@@ -1,15 +1,20 @@
-"""The seed of the barrier categories; administrators change them in the admin."""
+"""The seed of the barrier categories; administrators change them in the admin.
+
+Catalogue entries like situations/lists.py's: stored in English, shown through `label()`.
+"""
+
+from django.utils.translation import gettext_noop
 
 CATEGORIES = [
-    "Housing and shelter capacity",
-    "Mental-health and addictions access",
-    "Youth services",
-    "After-hours availability",
-    "Eligibility rules",
-    "Language and interpretation",
-    "Transportation",
-    "Information sharing between agencies",
-    "Other",
+    gettext_noop("Housing and shelter capacity"),
+    gettext_noop("Mental-health and addictions access"),
+    gettext_noop("Youth services"),
+    gettext_noop("After-hours availability"),
+    gettext_noop("Eligibility rules"),
+    gettext_noop("Language and interpretation"),
+    gettext_noop("Transportation"),
+    gettext_noop("Information sharing between agencies"),
+    gettext_noop("Other"),
 ]
 
 

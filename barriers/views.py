@@ -286,6 +286,11 @@ def quarterly_report(request: HttpRequest) -> HttpResponse:
                 ]
             )
         return response
+    year, quarter = label.split("-Q")
+    # The quarter in the reader's language ("T4 2026" in French); the address keeps 2026-Q4.
+    title = _("%(year)s-Q%(q)s") % {"year": year, "q": quarter}
     return render(
-        request, "barriers/report.html", {"rows": rows, "label": label, "start": start, "end": end}
+        request,
+        "barriers/report.html",
+        {"rows": rows, "label": label, "title": title, "start": start, "end": end},
     )

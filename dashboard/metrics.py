@@ -72,11 +72,14 @@ from django.db import connection
 from django.db.models import Count, F, OuterRef, Q, Subquery
 from django.db.models.functions import TruncMonth
 from django.utils import timezone
+from django.utils.formats import number_format
+from django.utils.translation import gettext, pgettext, pgettext_lazy
 from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Sector
 from core.disclosure import Cell, Publication, enough
 from ledger.models import Basis, Disclosure, InfoClass, TellingRecord, Told
+from situations.lists import label as list_label
 from situations.models import (
     MINOR_AGE_GROUPS,
     AgeGroup,
@@ -163,7 +166,8 @@ def _fmt(value: float | None, unit: str, n: int, suppressed: bool) -> str | None
         return None
     if suppressed and not enough(n):
         return str(WITHHELD)
-    return f"{value:.1f} {unit}"
+    # The reader's decimal separator: 12.5 in English, 12,5 in French.
+    return f"{number_format(value, 1)} {unit}"
 
 
 def _share(numerator: int, denominator: int, published: bool) -> str | None:
@@ -171,7 +175,10 @@ def _share(numerator: int, denominator: int, published: bool) -> str | None:
         return None
     if not published:
         return str(WITHHELD)
-    return f"{round(100 * numerator / denominator)}%"
+    # French puts a (non-breaking) space before the sign: "40 %".
+    return gettext("%(percent)s%%") % {
+        "percent": number_format(round(100 * numerator / denominator))
+    }
 
 
 BREAKDOWNS = [
@@ -533,7 +540,7 @@ def compute(
     promise_published = not s or (enough(on_time) and enough(resolved - on_time))
     metrics.headline = [
         Figure(_("Situations presented"), pub[P].display),
-        Figure(_("Accepted"), share([A], P)),
+        Figure(pgettext_lazy("count of situations", "Accepted"), share([A], P)),
         Figure(
             _("First contact, median"),
             _fmt(contact_median, str(_("hours")), contact_n, s),
@@ -580,7 +587,7 @@ def compute(
     metrics.headline.append(
         Figure(
             _("Risk factors per accepted situation, average"),
-            (f"{factor_count / accepted:.1f}" if average_published else str(WITHHELD))
+            (number_format(factor_count / accepted, 1) if average_published else str(WITHHELD))
             if accepted
             else None,
         )
@@ -597,24 +604,35 @@ def compute(
 
     overlap = str(_("A situation counts once in each category or factor it has."))
     metrics.tables = [
-        table("decision", _("AER decision"), [(A, str(_("Accepted"))), (R, str(_("Rejected")))], P),
+        table(
+            "decision",
+            _("AER decision"),
+            [
+                (A, pgettext("count of situations", "Accepted")),
+                (R, pgettext("count of situations", "Rejected")),
+            ],
+            P,
+        ),
         table(
             "flow",
             _("Situations in the period"),
-            [(new, str(_("New (accepted)"))), (C, str(_("Concluded")))]
+            [(new, str(_("New (accepted)"))), (C, pgettext("count of situations", "Concluded"))]
             + ([] if s else [("open", str(_("Open at the end")))]),
         ),
         table(
             "conclusion",
             _("Conclusion reasons"),
-            [(k, str(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
+            [(k, list_label(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
             C,
             by_size=True,
         ),
         table(
             "categories",
             _("Risk categories") if s else _("Top risk categories"),
-            [(k, name) for k, (name, _n) in zip(category_keys, categories, strict=True)],
+            [
+                (k, list_label(name))
+                for k, (name, _n) in zip(category_keys, categories, strict=True)
+            ],
             note=overlap,
             by_size=True,
         ),
@@ -624,7 +642,7 @@ def compute(
             table(
                 "factors",
                 _("Top risk factors"),
-                [(("factor", name), name) for name, _n in factors],
+                [(("factor", name), list_label(name)) for name, _n in factors],
                 note=overlap,
             )
         )
@@ -669,7 +687,10 @@ def compute(
             table(
                 "barriers",
                 _("Open barriers: situations touched, by category"),
-                [(("barriers", label), label) for label, _n in barrier_rows["barriers"]],
+                [
+                    (("barriers", label), list_label(label))
+                    for label, _n in barrier_rows["barriers"]
+                ],
                 by_size=True,
             ),
             table(

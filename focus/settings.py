@@ -150,6 +150,9 @@ TEMPLATES = [
                 "focus.navigation.navigation",
                 "reminders.context_processors.reminders",
             ],
+            # {{ value|when:"LONG_DATE" }}: dates in the reader's language, in every template;
+            # audit entries' record types and fields likewise.
+            "builtins": ["core.templatetags.when", "core.templatetags.records"],
         },
     },
 ]
@@ -252,6 +255,8 @@ LOCALE_PATHS = [BASE_DIR / "locale"]
 # The language switch keeps its choice a year; a signed-in person's choice is on their profile.
 LANGUAGE_COOKIE_AGE = 60 * 60 * 24 * 365
 LANGUAGE_COOKIE_SAMESITE = "Lax"
+# Our date formats by name, per language (core/templatetags/when.py); Django's fill the rest.
+FORMAT_MODULE_PATH = ["focus.formats"]
 TIME_ZONE = "America/Toronto"
 USE_I18N = True
 USE_TZ = True

@@ -13,9 +13,8 @@ from django.template.loader import render_to_string
 from django.urls import reverse
 from django.utils import formats, timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language
+from django.utils.translation import get_language, gettext_lazy, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 from django_htmx.http import HttpResponseClientRedirect
@@ -32,6 +31,7 @@ from core.security import passive
 from situations import confirmations
 from situations.audit import log_access
 from situations.clock import clock_for
+from situations.lists import label as list_label
 from situations.models import AffectedPerson, Situation, SituationRiskFactor, SituationUpdate
 
 from . import live, services
@@ -116,7 +116,7 @@ def _agenda(request: HttpRequest, meeting: Meeting, actions=None) -> list[dict]:
         .order_by("situation_id", "factor__category__position", "factor__category__name")
         .distinct()
     ):
-        categories.setdefault(situation_id, []).append(name)
+        categories.setdefault(situation_id, []).append(list_label(name))
     if actions is None:
         actions = _open_actions(request, meeting)
     now = timezone.now()
@@ -326,12 +326,12 @@ def meeting_start(request: HttpRequest, code: str, key: str) -> HttpResponse:
 
 CLOSE = Confirmation(
     key="confirm-close",
-    title=_lazy("Close the meeting?"),
-    consequence=_lazy(
+    title=gettext_lazy("Close the meeting?"),
+    consequence=gettext_lazy(
         "Items not reached go to the next meeting. The minutes become a draft that the next "
         "meeting approves, and the meeting cannot be reopened."
     ),
-    confirm_label=_lazy("Close the meeting"),
+    confirm_label=gettext_lazy("Close the meeting"),
 )
 
 
@@ -809,7 +809,7 @@ def agency_minutes(request: HttpRequest, code: str, key: str) -> HttpResponse:
             }
         )
         if situation.pk in identity_ids:
-            log_access(situation, user, "identifying details (agency action list)")
+            log_access(situation, user, gettext_noop("identifying details (agency action list)"))
     context = {"meeting": meeting, "site": meeting.site, "rows": rows, "agency": user.agency}
     if request.GET.get("format") == "pdf":
         return _pdf(

@@ -4,6 +4,7 @@ from auditlog.models import LogEntry
 from django import forms
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
+from django.utils.translation import pgettext_lazy
 
 from core.fields import SaneDateField
 
@@ -23,7 +24,7 @@ class AuditFilterForm(forms.Form):
     )
     actor = forms.CharField(label=_("Person (user name)"), required=False, max_length=150)
     action = forms.TypedChoiceField(
-        label=_("Action"),
+        label=pgettext_lazy("what was done to a record", "Action"),
         required=False,
         coerce=int,
         empty_value=None,

@@ -2,6 +2,7 @@
 
 from auditlog.models import LogEntry
 from auditlog.registry import auditlog
+from django.utils.translation import gettext_noop
 
 from .models import (
     IDENTITY_FIELDS,
@@ -42,3 +43,35 @@ def log_access(situation: Situation, actor, what: str) -> None:
         changes={"accessed": [None, what]},
         additional_data={"situation": situation.pk, "accessed": what},
     )
+
+
+# The names Django derived for audited models and fields that have no verbose name of their
+# own: catalogue entries, so the audit pages read them in French (core/templatetags/records.py).
+AUDIT_NAMES = [
+    gettext_noop("situation group object permissions"),
+    gettext_noop("situation user object permissions"),
+    gettext_noop("situation risk factors"),
+    gettext_noop("ID"),
+    gettext_noop("version"),
+    gettext_noop("site"),
+    gettext_noop("submitted at"),
+    gettext_noop("decided at"),
+    gettext_noop("decided by"),
+    gettext_noop("accepted at"),
+    gettext_noop("response due at"),
+    gettext_noop("first contact at"),
+    gettext_noop("concluded at"),
+    gettext_noop("identity purged at"),
+    gettext_noop("created by"),
+    gettext_noop("created at"),
+    gettext_noop("updated at"),
+    gettext_noop("situation"),
+    gettext_noop("key"),
+    gettext_noop("situation risk factor"),
+    gettext_noop("factor"),
+    gettext_noop("person"),
+    gettext_noop("updated by"),
+    gettext_noop("agency"),
+    gettext_noop("logged by"),
+    gettext_noop("logged at"),
+]

@@ -70,7 +70,7 @@ def grouped_risk_factor_choices(queryset=None) -> list:
     for factor in queryset.select_related("category").order_by(
         "category__position", "category__name", "name"
     ):
-        groups.setdefault(factor.category.name, []).append((factor.pk, factor.name))
+        groups.setdefault(factor.category.label, []).append((factor.pk, factor.label))
     return list(groups.items())
 
 

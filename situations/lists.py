@@ -1,97 +1,174 @@
 """The seed of the editable lists (docs/domain.md §4); administrators change them in the admin.
 
 `seed` takes an app registry so the data migration and the test fixtures share it.
+
+The names are stored in English and are catalogue entries (`gettext_noop` marks them for
+extraction): people read them through `label()`, in their language, while the RTD-shaped
+exports keep the English names the provincial database knows (docs/design.md §9). A name an
+administrator adds later has no entry and is shown as typed.
 """
 
+from django.utils.translation import gettext, gettext_noop
+
 RISK_TAXONOMY = {
-    "Alcohol": ["Alcohol abuse by person", "Alcohol abuse in the home"],
-    "Antisocial/negative behaviour": ["Antisocial behaviour", "Threats to others"],
-    "Basic needs": ["Lack of food", "Unable to meet basic needs", "Lack of access to a phone"],
-    "Cognitive functioning": ["Cognitive impairment", "Developmental disability"],
-    "Crime victimization": [
-        "Victim of assault",
-        "Victim of theft or robbery",
-        "Victim of exploitation",
+    gettext_noop("Alcohol"): [
+        gettext_noop("Alcohol abuse by person"),
+        gettext_noop("Alcohol abuse in the home"),
     ],
-    "Criminal involvement": ["Charged or convicted", "Gun involvement", "Drug trafficking"],
-    "Drugs": ["Drug use by person", "Drug use in the home", "Overdose"],
-    "Elderly abuse": ["Financial abuse of an older adult", "Neglect of an older adult"],
-    "Emotional violence": ["Emotional abuse by person", "Emotional abuse of person"],
-    "Gangs": ["Gang association", "Gang-related threats"],
-    "Housing": ["Homeless", "Unsafe housing", "Facing eviction", "Hoarding"],
-    "Mental health": [
-        "Diagnosed mental health problem",
-        "Suspected mental health problem",
-        "Not following treatment",
+    gettext_noop("Antisocial/negative behaviour"): [
+        gettext_noop("Antisocial behaviour"),
+        gettext_noop("Threats to others"),
     ],
-    "Missing school": ["Chronic absenteeism", "Suspended or expelled"],
-    "Missing/runaway": ["Missing", "Runaway"],
-    "Negative peers": ["Negative peer association"],
-    "Parenting": ["Parenting difficulties", "Parent-child conflict"],
-    "Physical health": ["Chronic illness", "Physical disability", "Unmet medical needs"],
-    "Physical violence": [
-        "Physical violence by person",
-        "Physical violence in the home",
-        "Physical violence against person",
+    gettext_noop("Basic needs"): [
+        gettext_noop("Lack of food"),
+        gettext_noop("Unable to meet basic needs"),
+        gettext_noop("Lack of access to a phone"),
     ],
-    "Poverty": ["Low income", "Debt"],
-    "Self-harm": ["Self-harm", "Threat of self-harm"],
-    "Sexual violence": ["Sexual assault of person", "Sexual exploitation", "Human trafficking"],
-    "Social environment": ["Isolation", "Unsafe neighbourhood"],
-    "Suicide": ["Suicidal thoughts", "Suicide attempt"],
-    "Supervision": ["Lack of supervision", "Unsupervised child"],
-    "Threat to public health and safety": [
-        "Fire risk",
-        "Unsanitary conditions",
-        "Threat to public safety",
+    gettext_noop("Cognitive functioning"): [
+        gettext_noop("Cognitive impairment"),
+        gettext_noop("Developmental disability"),
     ],
-    "Unemployment": ["Unemployed", "Recent job loss"],
+    gettext_noop("Crime victimization"): [
+        gettext_noop("Victim of assault"),
+        gettext_noop("Victim of theft or robbery"),
+        gettext_noop("Victim of exploitation"),
+    ],
+    gettext_noop("Criminal involvement"): [
+        gettext_noop("Charged or convicted"),
+        gettext_noop("Gun involvement"),
+        gettext_noop("Drug trafficking"),
+    ],
+    gettext_noop("Drugs"): [
+        gettext_noop("Drug use by person"),
+        gettext_noop("Drug use in the home"),
+        gettext_noop("Overdose"),
+    ],
+    gettext_noop("Elderly abuse"): [
+        gettext_noop("Financial abuse of an older adult"),
+        gettext_noop("Neglect of an older adult"),
+    ],
+    gettext_noop("Emotional violence"): [
+        gettext_noop("Emotional abuse by person"),
+        gettext_noop("Emotional abuse of person"),
+    ],
+    gettext_noop("Gangs"): [gettext_noop("Gang association"), gettext_noop("Gang-related threats")],
+    gettext_noop("Housing"): [
+        gettext_noop("Homeless"),
+        gettext_noop("Unsafe housing"),
+        gettext_noop("Facing eviction"),
+        gettext_noop("Hoarding"),
+    ],
+    gettext_noop("Mental health"): [
+        gettext_noop("Diagnosed mental health problem"),
+        gettext_noop("Suspected mental health problem"),
+        gettext_noop("Not following treatment"),
+    ],
+    gettext_noop("Missing school"): [
+        gettext_noop("Chronic absenteeism"),
+        gettext_noop("Suspended or expelled"),
+    ],
+    gettext_noop("Missing/runaway"): [gettext_noop("Missing"), gettext_noop("Runaway")],
+    gettext_noop("Negative peers"): [gettext_noop("Negative peer association")],
+    gettext_noop("Parenting"): [
+        gettext_noop("Parenting difficulties"),
+        gettext_noop("Parent-child conflict"),
+    ],
+    gettext_noop("Physical health"): [
+        gettext_noop("Chronic illness"),
+        gettext_noop("Physical disability"),
+        gettext_noop("Unmet medical needs"),
+    ],
+    gettext_noop("Physical violence"): [
+        gettext_noop("Physical violence by person"),
+        gettext_noop("Physical violence in the home"),
+        gettext_noop("Physical violence against person"),
+    ],
+    gettext_noop("Poverty"): [gettext_noop("Low income"), gettext_noop("Debt")],
+    gettext_noop("Self-harm"): [gettext_noop("Self-harm"), gettext_noop("Threat of self-harm")],
+    gettext_noop("Sexual violence"): [
+        gettext_noop("Sexual assault of person"),
+        gettext_noop("Sexual exploitation"),
+        gettext_noop("Human trafficking"),
+    ],
+    gettext_noop("Social environment"): [
+        gettext_noop("Isolation"),
+        gettext_noop("Unsafe neighbourhood"),
+    ],
+    gettext_noop("Suicide"): [gettext_noop("Suicidal thoughts"), gettext_noop("Suicide attempt")],
+    gettext_noop("Supervision"): [
+        gettext_noop("Lack of supervision"),
+        gettext_noop("Unsupervised child"),
+    ],
+    gettext_noop("Threat to public health and safety"): [
+        gettext_noop("Fire risk"),
+        gettext_noop("Unsanitary conditions"),
+        gettext_noop("Threat to public safety"),
+    ],
+    gettext_noop("Unemployment"): [gettext_noop("Unemployed"), gettext_noop("Recent job loss")],
 }
 PROTECTIVE = [
-    "Supportive family",
-    "Engaged in school",
-    "Employed",
-    "Connected to services",
-    "Positive peer group",
-    "Stable housing",
-    "Willing to accept help",
-    "Faith or cultural community",
+    gettext_noop("Supportive family"),
+    gettext_noop("Engaged in school"),
+    gettext_noop("Employed"),
+    gettext_noop("Connected to services"),
+    gettext_noop("Positive peer group"),
+    gettext_noop("Stable housing"),
+    gettext_noop("Willing to accept help"),
+    gettext_noop("Faith or cultural community"),
 ]
 STUDY_FLAGS = [
-    "Involves a youth",
-    "Involves an older adult",
-    "Involves intimate partner violence",
-    "Involves a firearm",
-    "Involves an opioid",
-    "Repeat within 12 months",
+    gettext_noop("Involves a youth"),
+    gettext_noop("Involves an older adult"),
+    gettext_noop("Involves intimate partner violence"),
+    gettext_noop("Involves a firearm"),
+    gettext_noop("Involves an opioid"),
+    gettext_noop("Repeat within 12 months"),
 ]
 SERVICES = [
-    "Addiction services",
-    "Child welfare",
-    "Counselling",
-    "Crisis intervention",
-    "Education",
-    "Employment supports",
-    "Financial assistance",
-    "Food security",
-    "Health care",
-    "Housing / shelter",
-    "Legal services",
-    "Mental health services",
-    "Police",
-    "Seniors services",
-    "Victim services",
-    "Youth services",
+    gettext_noop("Addiction services"),
+    gettext_noop("Child welfare"),
+    gettext_noop("Counselling"),
+    gettext_noop("Crisis intervention"),
+    gettext_noop("Education"),
+    gettext_noop("Employment supports"),
+    gettext_noop("Financial assistance"),
+    gettext_noop("Food security"),
+    gettext_noop("Health care"),
+    gettext_noop("Housing / shelter"),
+    gettext_noop("Legal services"),
+    gettext_noop("Mental health services"),
+    gettext_noop("Police"),
+    gettext_noop("Seniors services"),
+    gettext_noop("Victim services"),
+    gettext_noop("Youth services"),
 ]
 CONCLUSIONS = [
-    ("Risk lowered — connected to services", "lowered"),
-    ("Risk lowered — informed of services", "lowered"),
-    ("Risk lowered — other", "lowered"),
-    ("Still AER — refused services", "still_aer"),
-    ("Still AER — could not locate", "still_aer"),
-    ("Still AER — referred to another process (child protection, emergency, police)", "still_aer"),
-    ("Rejected (threshold not met)", "rejected"),
+    (gettext_noop("Risk lowered — connected to services"), "lowered"),
+    (gettext_noop("Risk lowered — informed of services"), "lowered"),
+    (gettext_noop("Risk lowered — other"), "lowered"),
+    (gettext_noop("Still AER — refused services"), "still_aer"),
+    (gettext_noop("Still AER — could not locate"), "still_aer"),
+    (
+        gettext_noop(
+            "Still AER — referred to another process (child protection, emergency, police)"
+        ),
+        "still_aer",
+    ),
+    (gettext_noop("Rejected (threshold not met)"), "rejected"),
 ]
+
+
+def label(name: str | None) -> str:
+    """A list item's name in the language of the moment (the English name when it has none)."""
+    return gettext(name) if name else ""
+
+
+def seeded_names() -> list[str]:
+    """Every name this module seeds: each must have a translation (tests/test_catalogues.py)."""
+    names = []
+    for category, factors in RISK_TAXONOMY.items():
+        names += [category, *factors]
+    return names + PROTECTIVE + STUDY_FLAGS + SERVICES + [name for name, _ in CONCLUSIONS]
 
 
 def seed(apps, schema_editor=None):

@@ -14,6 +14,7 @@ from datetime import timedelta
 from django.conf import settings
 from django.db import models
 from django.db.models import Q
+from django.utils.translation import gettext
 from django.utils.translation import gettext_lazy as _
 from guardian.models import GroupObjectPermissionBase, UserObjectPermissionBase
 
@@ -24,6 +25,7 @@ from core.choices import ChoiceLabelsMixin
 from core.concurrency import VersionedModel
 
 from .crypto import EncryptedTextField
+from .lists import label as list_label
 
 # ---- Editable lists ---------------------------------------------------------------------------
 
@@ -38,7 +40,12 @@ class ListItem(models.Model):
         ordering = ["position", "name"]
 
     def __str__(self) -> str:
-        return self.name
+        return self.label
+
+    @property
+    def label(self) -> str:
+        """The name in the reader's language: seeded names are catalogue entries (lists.py)."""
+        return list_label(self.name)
 
 
 class RiskCategory(ListItem):
@@ -61,7 +68,15 @@ class RiskFactor(models.Model):
         verbose_name_plural = _("risk factors")
 
     def __str__(self) -> str:
-        return f"{self.category.name}: {self.name}"
+        # French sets a space before the colon: "Logement : Menace d'expulsion".
+        return gettext("%(category)s: %(factor)s") % {
+            "category": self.category.label,
+            "factor": self.label,
+        }
+
+    @property
+    def label(self) -> str:
+        return list_label(self.name)
 
 
 class ProtectiveFactor(ListItem):

@@ -9,6 +9,7 @@ from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -410,7 +411,7 @@ def situation_identity(request: HttpRequest, code: str, reference: str) -> HttpR
             SituationRiskFactor.objects.select_related("factor__category"),
         )
     )
-    log_access(situation, request.user, "identifying details")
+    log_access(situation, request.user, gettext_noop("identifying details"))
     return render(
         request,
         "situations/identity.html",
@@ -434,7 +435,7 @@ def person_form(
         person = get_object_or_404(
             AffectedPerson.objects.select_related("identity"), situation=situation, key=key
         )
-        log_access(situation, request.user, "identifying details")
+        log_access(situation, request.user, gettext_noop("identifying details"))
     form = PersonForm(_posted(request), situation=situation, person=person)
     if request.method == "POST" and form.is_valid():
         data = form.cleaned_data

@@ -53,6 +53,25 @@ class VerifiedClient(Client):
         verify_second_factor(self, user)
 
 
+@pytest.fixture(scope="session", autouse=True)
+def _compiled_catalogues(django_test_environment):
+    """The .mo files are build output, not committed: `pytest` alone compiles any that are out
+    of date, as `make test` does, so the French the tests read is the catalogue's."""
+    from core.catalogues import compile_catalogues
+
+    compile_catalogues()
+
+
+@pytest.fixture(autouse=True)
+def _language_reset():
+    """A request in French leaves French active in the thread (LocaleMiddleware activates,
+    nothing deactivates): later tests that call services directly would read French."""
+    yield
+    from django.utils import translation
+
+    translation.deactivate()
+
+
 @pytest.fixture
 def client():
     return VerifiedClient()

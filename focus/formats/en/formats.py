@@ -1,0 +1,15 @@
+# The named formats of core/templatetags/when.py, in English: what the pages showed before
+# they were translated. Django's own English formats (DATE_FORMAT...) are left as they are.
+DAY = "Y-m-d"
+DAY_TIME = "Y-m-d H:i"
+STAMP = "Y-m-d H:i:s"
+MONTH = "Y-m"
+WEEKDAY_TIME = "D j M, H:i"
+WEEKDAY_DATE_TIME = "D j M Y, H:i"
+LONG_DATE = "l j F Y"
+LONG_DATE_TIME = "l j F Y, H:i"
+LONG_DAY_TIME = "l j F, H:i"
+FULL_DATE = "j F Y"
+FULL_DATE_TIME = "j F Y, H:i"
+DAY_MONTH = "j F"
+CLOCK = "H:i"
