@@ -151,6 +151,15 @@ SITUATION = {
     "reassign": (allow(*CHAIRS, in_=(State.OPEN,)),),
     "conclude": (allow(*CHAIRS, in_=(State.OPEN,)),),
     "link_barrier": (allow(Who.SEATED, in_=TABLE_STATES),),
+    # Possible repeats (linkage/): a similar person presented before, here or at another
+    # table. The originating agency sees it while drafting; the chairs when the table has it.
+    # Nobody else learns that a match exists.
+    "see_repeats": (
+        allow(Who.ORIGINATING, in_=(State.DRAFT,)),
+        allow(*CHAIRS, in_=(State.SUBMITTED, State.OPEN)),
+    ),
+    # Link ("the same person": it counts as a repeat) or dismiss; never merge.
+    "link_repeat": (allow(*CHAIRS, in_=(State.SUBMITTED, State.OPEN)),),
 }
 
 # Need-to-know, held by agencies (their auth groups) as guardian rows: docs/design.md §2.

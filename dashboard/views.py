@@ -193,6 +193,7 @@ RTD_COLUMNS = [
     exports.Column("assisting_agencies", _("Assisting agencies")),
     exports.Column("consent", _("Consent")),
     exports.Column("conclusion_reason", _("Conclusion reason")),
+    exports.Column("conclusion_code", _("Conclusion code")),
     exports.Column("date_concluded", _("Date concluded")),
 ]
 NA = "N/A"
@@ -259,6 +260,7 @@ def rtd_rows(site: Site):
             NA if rejected else "; ".join(a.name for a in s.assisting_agencies.all()),
             s.consent,
             s.conclusion_reason.name if s.conclusion_reason else "",
+            s.conclusion_reason.rtd_code if s.conclusion_reason else "",
             s.concluded_on,
         ]
 

@@ -83,14 +83,57 @@ SERVICES = [
     "Victim services",
     "Youth services",
 ]
+# (name, outcome, kind, RTD code, the name it had before kinds and codes existed).
 CONCLUSIONS = [
-    ("Risk lowered — connected to services", "lowered"),
-    ("Risk lowered — informed of services", "lowered"),
-    ("Risk lowered — other", "lowered"),
-    ("Still AER — refused services", "still_aer"),
-    ("Still AER — could not locate", "still_aer"),
-    ("Still AER — referred to another process (child protection, emergency, police)", "still_aer"),
-    ("Rejected (threshold not met)", "rejected"),
+    (
+        "Risk lowered — connected and engaged with services",
+        "lowered",
+        "engaged",
+        "lowered_connected",
+        "Risk lowered — connected to services",
+    ),
+    (
+        "Risk lowered — informed of services only",
+        "lowered",
+        "informed",
+        "lowered_informed",
+        "Risk lowered — informed of services",
+    ),
+    (
+        "Risk lowered by other means",
+        "lowered",
+        "other_means",
+        "lowered_other",
+        "Risk lowered — other",
+    ),
+    (
+        "Still AER — declined services",
+        "still_aer",
+        "declined",
+        "aer_declined",
+        "Still AER — refused services",
+    ),
+    (
+        "Still AER — could not be located",
+        "still_aer",
+        "not_located",
+        "aer_not_located",
+        "Still AER — could not locate",
+    ),
+    (
+        "Still AER — referred to another process (child protection, emergency, police)",
+        "still_aer",
+        "other_process",
+        "aer_other_process",
+        "Still AER — referred to another process (child protection, emergency, police)",
+    ),
+    (
+        "Rejected (threshold not met)",
+        "rejected",
+        "rejected",
+        "rejected",
+        "Rejected (threshold not met)",
+    ),
 ]
 
 
@@ -112,7 +155,14 @@ def seed(apps, schema_editor=None):
         for position, name in enumerate(names):
             Model.objects.get_or_create(name=name, defaults={"position": position})
     ConclusionReason = apps.get_model("situations", "ConclusionReason")
-    for position, (name, outcome) in enumerate(CONCLUSIONS):
-        ConclusionReason.objects.get_or_create(
-            name=name, defaults={"outcome": outcome, "position": position}
-        )
+    coded = any(f.name == "kind" for f in ConclusionReason._meta.get_fields())
+    for position, (name, outcome, kind, code, former) in enumerate(CONCLUSIONS):
+        if not coded:  # the migrations before kinds and codes (0006 adds them)
+            ConclusionReason.objects.get_or_create(
+                name=name, defaults={"outcome": outcome, "position": position}
+            )
+            continue
+        reason = ConclusionReason.objects.filter(name__in=[name, former]).first()
+        reason = reason or ConclusionReason(position=position, outcome=outcome)
+        reason.name, reason.kind, reason.rtd_code = name, kind, code
+        reason.save()
