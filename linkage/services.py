@@ -131,19 +131,23 @@ def presented_on():
 
 
 def matches(situation: Situation, *, today: date | None = None) -> set[int]:
-    """Ids of the situations presented in the window whose person agrees with one of this
-    situation's: a few index lookups on the digests, never a scan."""
+    """Ids of the situations presented before this one, in the window, whose person agrees
+    with one of this situation's: index lookups on the digests, never a scan."""
     today = today or timezone.localdate()
     probes = probes_of(situation, today=today)
     if not probes:
         return set()
     since = today - window()
+    before = situation.submitted_at or timezone.now()
     found: set[int] = set()
     for probe in probes:
         rows = (
             LinkageKey.objects.filter(digest__in=list(probe.digests))
             .exclude(situation=situation)
-            .filter(situation__status__in=PRESENTED, situation__submitted_at__isnull=False)
+            .filter(situation__status__in=PRESENTED)
+            # Earlier presentations only: the table that saw the person first learns nothing
+            # of a later one elsewhere.
+            .filter(situation__submitted_at__lt=before)
             .values_list("person_id", "situation_id", "digest", "born_exactly")
         )
         by_person: dict[tuple[int, int], tuple[set[int], bool]] = {}
