@@ -9,7 +9,12 @@ Definitions (written down so an evaluator can check them):
   and that have no contact yet are left out;
 - days open: acceptance to conclusion, for situations concluded in the period;
 - risk categories: how many accepted situations (presented in the period) have at least one
-  factor in the category; factors per situation counts distinct factors.
+  factor in the category; factors per situation counts distinct factors;
+- repeat presentations (SafeLives' definition): situations presented in the period that a chair
+  linked to a presentation of the same person in the 12 months before their own (linkage/);
+- re-referred within 90 days: situations concluded in the period that a chair linked a later
+  situation to, submitted within 90 days of the conclusion; by conclusion reason. A period
+  less than 90 days old is not final.
 
 Disclosure control (design.md §7; docs/threat-model.md, "Aggregates")
 ======================================================================
@@ -76,6 +81,7 @@ from django.utils.translation import gettext_lazy as _
 
 from agencies.models import Sector
 from core.disclosure import Cell, Publication, enough
+from linkage.services import repeat_condition, rereferred_condition
 from situations.models import (
     MINOR_AGE_GROUPS,
     AgeGroup,
@@ -88,6 +94,14 @@ from situations.models import (
 )
 
 WITHHELD = _("withheld")
+REPEAT_DEFINITION = _(
+    "Of situations presented: a chair linked the person to a presentation in the 12 months "
+    "before (SafeLives' definition of a repeat)."
+)
+REREFERRAL_DEFINITION = _(
+    "Of situations concluded: a chair linked a later situation about the person, submitted "
+    "within 90 days of the conclusion. Not final until 90 days after the period."
+)
 
 
 @dataclass
@@ -100,6 +114,8 @@ class Table:
     # Not broken down: its total is under 5 (the rows are left out, not just masked, since
     # which rows exist would say which are not zero).
     withheld: bool = False
+    # Shares beside the rows (label, share), e.g. the re-referral rate by reason.
+    rates: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
     def max_value(self) -> int:
@@ -261,6 +277,7 @@ def compute(
         total=Count("pk"),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+        repeats=Count("pk", filter=repeat_condition()),
     )
     flow = base.aggregate(
         new=Count("pk", filter=Q(accepted_at__date__range=(start, end))),
@@ -311,11 +328,22 @@ def compute(
 
     reasons = list(
         concluded.values_list("conclusion_reason__name")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), rereferred=Count("pk", filter=rereferred_condition()))
         .order_by("-n", "conclusion_reason__name")
     )
-    reason_keys = [pub.count(("conclusion", str(name)), n) for name, n in reasons]
+    reason_keys = [pub.count(("conclusion", str(name)), n) for name, n, _r in reasons]
     pub.sum(C, reason_keys)
+    # Outcomes that last: repeats among the presented, re-referrals among the concluded.
+    RP = pub.count("repeats", head["repeats"], cost=20)  # noqa: N806
+    pub.at_most(RP, P)
+    rereferral_keys = []
+    for name, _n, rereferred in reasons:
+        key = pub.count(("rereferral", str(name)), rereferred)
+        pub.at_most(key, ("conclusion", str(name)))
+        rereferral_keys.append(key)
+    RR = pub.count("rereferred", sum(r for _name, _n, r in reasons), cost=20)  # noqa: N806
+    pub.sum(RR, rereferral_keys)
+    pub.at_most(RR, C)
 
     factor_rows = SituationRiskFactor.objects.filter(
         person__isnull=True, situation__in=accepted_presented.values("pk")
@@ -451,6 +479,8 @@ def compute(
             share([("consent", Consent.OBTAINED)], A),
             _("of accepted situations; consent is recorded for every acceptance"),
         ),
+        Figure(_("Repeat presentations"), share([RP], P), REPEAT_DEFINITION),
+        Figure(_("Re-referred within 90 days"), share([RR], C), REREFERRAL_DEFINITION),
     ]
     accepted = head["accepted"]
     # The average tells the number of (situation, factor) pairs, which is at least the sum
@@ -486,9 +516,23 @@ def compute(
         table(
             "conclusion",
             _("Conclusion reasons"),
-            [(k, str(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
+            [(k, str(name)) for k, (name, _n, _r) in zip(reason_keys, reasons, strict=True)],
             C,
             by_size=True,
+        ),
+        table(
+            "repeats",
+            _("Repeat presentations"),
+            [(RP, str(_("Linked to a presentation in the 12 months before")))],
+            P,
+            note=REPEAT_DEFINITION,
+        ),
+        table(
+            "rereferral",
+            _("Re-referred within 90 days, by conclusion reason"),
+            [(k, str(name)) for k, (name, _n, _r) in zip(rereferral_keys, reasons, strict=True)],
+            RR,
+            note=REREFERRAL_DEFINITION,
         ),
         table(
             "categories",
@@ -541,6 +585,11 @@ def compute(
                 [(("barrier_trend", label), label) for label, _n in barrier_rows["barrier_trend"]],
             ),
         ]
+    # The rate by reason, beside its counts: published only where both counts are.
+    metrics.table("rereferral").rates = [
+        (str(name), share([k], ("conclusion", str(name))))
+        for k, (name, _n, _r) in zip(rereferral_keys, reasons, strict=True)
+    ]
     metrics.months = [
         {"month": month, **{column: pub[("month", month, column)] for column in columns}}
         for month in month_list

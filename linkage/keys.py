@@ -34,6 +34,11 @@ class Rule(IntEnum):
     GIVEN_SOUND_SURNAME_INITIAL_BIRTHDAY = 5
     GIVEN_INITIAL_SURNAME_SOUND_BIRTHDAY = 6
     NAME_YEAR = 7  # given + surname as spelt (after folding) + birth year
+    # With only a year (an age instead of a birthday), one typo must still leave two rules.
+    GIVEN_SOUND_SURNAME_INITIAL_YEAR = 8
+    GIVEN_INITIAL_SURNAME_SOUND_YEAR = 9
+    GIVEN_SURNAME_INITIAL_YEAR = 10
+    GIVEN_INITIAL_SURNAME_YEAR = 11
     # Groups and places.
     GROUP_NAME = 20
     GROUP_SOUND = 21
@@ -43,7 +48,16 @@ class Rule(IntEnum):
 PERSON_RULES = frozenset(r for r in Rule if r < 20)
 # Rules that say only "same name, same year": two different people share them more often
 # than the others, so they are not enough alone when both records carry a full birthday.
-YEAR_ONLY = frozenset({Rule.NAME_SOUND_YEAR, Rule.NAME_YEAR})
+YEAR_ONLY = frozenset(
+    {
+        Rule.NAME_SOUND_YEAR,
+        Rule.NAME_YEAR,
+        Rule.GIVEN_SOUND_SURNAME_INITIAL_YEAR,
+        Rule.GIVEN_INITIAL_SURNAME_SOUND_YEAR,
+        Rule.GIVEN_SURNAME_INITIAL_YEAR,
+        Rule.GIVEN_INITIAL_SURNAME_YEAR,
+    }
+)
 
 
 @dataclass(frozen=True)
@@ -73,13 +87,18 @@ def person_material(name: Name, born: Born) -> set[Material]:
     years = sorted(born.years)
     add(Rule.NAME_SOUND_YEAR, sound_pairs, years)
     add(Rule.NAME_YEAR, given, surname, years)
+    g_initial, s_initial = {g[0] for g in given}, {s[0] for s in surname}
+    add(Rule.GIVEN_SOUND_SURNAME_INITIAL_YEAR, g_sound, s_initial, years)
+    add(Rule.GIVEN_INITIAL_SURNAME_SOUND_YEAR, g_initial, s_sound, years)
+    add(Rule.GIVEN_SURNAME_INITIAL_YEAR, given, s_initial, years)
+    add(Rule.GIVEN_INITIAL_SURNAME_YEAR, g_initial, surname, years)
     if born.exact is not None:
         day = [born.unordered]
         add(Rule.NAME_SOUND_BIRTHDAY, sound_pairs, day)
         add(Rule.SURNAME_BIRTHDAY, surname, day)
         add(Rule.GIVEN_BIRTHDAY, given, day)
-        add(Rule.GIVEN_SOUND_SURNAME_INITIAL_BIRTHDAY, g_sound, {s[0] for s in surname}, day)
-        add(Rule.GIVEN_INITIAL_SURNAME_SOUND_BIRTHDAY, {g[0] for g in given}, s_sound, day)
+        add(Rule.GIVEN_SOUND_SURNAME_INITIAL_BIRTHDAY, g_sound, s_initial, day)
+        add(Rule.GIVEN_INITIAL_SURNAME_SOUND_BIRTHDAY, g_initial, s_sound, day)
     return out
 
 

@@ -67,6 +67,11 @@ MATRIX = [
     ("contact_edit", "open", "post", {"bob"}, 200),  # empty form: errors shown
     ("contact_delete", "open", "post", {"bob"}, 302),
     ("privacy_audit", None, "get", {"polly"}, 200),
+    # A possible repeat is linked or dismissed by the chairs only (empty: told, sent back).
+    ("repeat_decide", "submitted", "post", {"carol"}, 302),
+    ("repeat_decide", "open", "post", {"carol"}, 302),
+    ("repeat_decide", "draft", "post", set(), 302),
+    ("repeat_decide", "concluded", "post", set(), 302),
 ]
 
 
