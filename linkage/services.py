@@ -285,6 +285,10 @@ def decide(user: User, situation: Situation, decision: str) -> int:
                 decided_by=user,
                 decided_at=now,
             )
+        # The dashboard's figures are cached under the situations' latest change: a link
+        # changes its repeat counts, so it is a change. An update, not save(): neither a new
+        # version nor an audit entry for the situation, whose record did not change.
+        Situation.objects.filter(pk=situation.pk).update(updated_at=now)
     return len(undecided)
 
 
