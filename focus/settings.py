@@ -67,7 +67,7 @@ if not LINKAGE_KEYS and DEBUG:
 # Keys outlive a concluded situation's identity this long, so a return within it is seen.
 REPEAT_WINDOW_DAYS = env_int("REPEAT_WINDOW_DAYS", 365)
 # How many blocking rules must agree for a possible repeat (measured: bench_linkage).
-LINKAGE_THRESHOLD = env_int("LINKAGE_THRESHOLD", 2)
+LINKAGE_THRESHOLD = env_int("LINKAGE_THRESHOLD", 3)
 
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
