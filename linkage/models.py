@@ -4,8 +4,9 @@ LinkageKey: keyed hashes of one affected person's normalised identity (keys.py),
 the situation is live and for REPEAT_WINDOW_DAYS after it concludes, then deleted by the
 retention task. Never registered with the audit trail: a key in a diff would outlive its row.
 
-RepeatLink: a chair's answer to "possible repeat": this situation and an earlier presentation
-are the same person ("linked"), or not ("dismissed"). Only linked rows count anywhere.
+RepeatLink: a possible repeat the check found ("pending": shown to who may see it), and then a
+chair's answer: this situation and an earlier presentation are the same person ("linked"), or
+not ("dismissed"). Only linked rows count anywhere.
 """
 
 from __future__ import annotations
@@ -47,6 +48,7 @@ class LinkageKey(models.Model):
 
 class RepeatLink(models.Model):
     class Decision(models.TextChoices):
+        PENDING = "pending", _("Possible repeat, not yet decided")
         LINKED = "linked", _("Linked: the same person")
         DISMISSED = "dismissed", _("Dismissed: not the same person")
 

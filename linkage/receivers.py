@@ -11,6 +11,7 @@ from . import services
 @receiver(identity_saved, dispatch_uid="linkage_keys_on_identity")
 def _keys(sender, situation, person, identity, **kwargs):
     services.store_keys(situation, person, identity)
+    services.refresh_candidates(situation)
 
 
 @receiver(situation_changed, dispatch_uid="linkage_keys_follow_lifecycle")
@@ -19,6 +20,8 @@ def _lifecycle(sender, situation, event, **kwargs):
         services.delete_keys(situation)
     elif event == "concluded":
         services.set_expiry(situation)
+    elif event == "submitted":
+        services.refresh_candidates(situation)
 
 
 @receiver(retention_swept, dispatch_uid="linkage_keys_expire")

@@ -18,9 +18,9 @@ from django.db.models.functions import Coalesce, TruncDate
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-from agencies.models import Membership, Site, User
+from access.gates import abilities_in_memory
+from agencies.models import Membership, User
 from core.audit import acting
-from core.errors import NotFound
 from situations.audit import log_access
 from situations.models import AffectedPerson, IdentifyingDetails, Situation, Status
 
@@ -83,7 +83,9 @@ def set_expiry(situation: Situation) -> None:
 
 
 def delete_keys(situation: Situation) -> int:
-    """Rejected or withdrawn: it was never a presentation anyone can repeat."""
+    """Rejected or withdrawn: it was never a presentation anyone can repeat, and what it was
+    matched to is of no use to anyone now."""
+    RepeatLink.objects.filter(situation=situation, decision=RepeatLink.Decision.PENDING).delete()
     return LinkageKey.objects.filter(situation=situation).delete()[0]
 
 
@@ -208,54 +210,104 @@ def _chairs(site_ids) -> dict[int, list[tuple[str, str]]]:
     return out
 
 
+def refresh_candidates(situation: Situation) -> int:
+    """Run the check and keep its answer as pending links: when identity is saved (the
+    originating agency sees it while drafting) and at submission (the chairs see it). Pages
+    then read one indexed row set instead of checking on every view. Decided links stay."""
+    found = matches(situation)
+    existing = dict(
+        RepeatLink.objects.filter(situation=situation).values_list("earlier_id", "decision")
+    )
+    stale = [
+        pk
+        for pk, decision in existing.items()
+        if decision == RepeatLink.Decision.PENDING and pk not in found
+    ]
+    RepeatLink.objects.filter(situation=situation, earlier_id__in=stale).delete()
+    now = timezone.now()
+    RepeatLink.objects.bulk_create(
+        [
+            RepeatLink(
+                situation=situation,
+                earlier_id=pk,
+                decision=RepeatLink.Decision.PENDING,
+                decided_at=now,
+            )
+            for pk in sorted(found - set(existing))
+        ]
+    )
+    return len(found)
+
+
+def _may_see(user: User, situation: Situation) -> bool:
+    """The policy's "see_repeats", answered from the loaded situation when it can be (the
+    situation page has it), else by the gate's query."""
+    gate = Situation.objects.all().gate
+    answers = abilities_in_memory(gate, user, situation, ["see_repeats"])
+    if answers is not None:
+        return answers["see_repeats"]
+    return Situation.objects.restrict(user, "see_repeats").filter(pk=situation.pk).exists()
+
+
 def signal_for(user: User, situation: Situation, *, today: date | None = None) -> Signal | None:
     """The possible-repeat signal for someone the policy lets see it ("see_repeats"), or
     None. Showing one is an audit entry; another table's situations are counted and their
     table named with its chairs, nothing more."""
-    try:
-        situation = Situation.objects.find(user, "see_repeats", pk=situation.pk)
-    except NotFound:
+    if not _may_see(user, situation):
         return None
-    found = matches(situation, today=today)
-    decided = dict(
-        RepeatLink.objects.filter(situation=situation).values_list("earlier_id", "decision")
-    )
-    found |= set(decided)
-    if not found:
-        return None
-    # Dismissed matches stay out of every count; linked ones and undecided ones are shown.
-    shown = [pk for pk in found if decided.get(pk) != RepeatLink.Decision.DISMISSED]
+    since = (today or timezone.localdate()) - window()
     rows = list(
-        Situation.objects.filter(pk__in=shown)
-        .annotate(presented=presented_on())
-        .values_list("pk", "site_id", "presented", "conclusion_reason__name")
-        .order_by("-presented", "-pk")
+        RepeatLink.objects.filter(situation=situation, earlier__status__in=PRESENTED)
+        .annotate(
+            presented=Coalesce("earlier__first_presented_on", TruncDate("earlier__submitted_at"))
+        )
+        .values_list(
+            "earlier_id",
+            "decision",
+            "earlier__site_id",
+            "earlier__site__name",
+            "presented",
+            "earlier__conclusion_reason__name",
+        )
+        .order_by("-presented", "-earlier_id")
     )
-    here = sum(1 for _pk, site_id, *_rest in rows if site_id == situation.site_id)
+    if not rows:
+        return None
+    decisions = [row[1] for row in rows]
+    # Dismissed matches stay out of every count; pending and linked ones in the window are
+    # shown (a linked one stays shown after the window: the chair's decision is history).
+    shown = [
+        row
+        for row in rows
+        if row[1] == RepeatLink.Decision.LINKED
+        or (row[1] == RepeatLink.Decision.PENDING and row[4] >= since)
+    ]
+    here = sum(1 for row in shown if row[2] == situation.site_id)
     other_counts: dict[int, int] = defaultdict(int)
-    for _pk, site_id, *_rest in rows:
-        if site_id != situation.site_id:
-            other_counts[site_id] += 1
-    chairs = _chairs(other_counts)
-    names = dict(Site.objects.filter(pk__in=other_counts).values_list("pk", "name"))
+    names = {}
+    for row in shown:
+        if row[2] != situation.site_id:
+            other_counts[row[2]] += 1
+            names[row[2]] = row[3]
+    chairs = _chairs(other_counts) if other_counts else {}
     elsewhere = [
         OtherTable(names[site_id], chairs.get(site_id, []), n)
         for site_id, n in sorted(other_counts.items(), key=lambda kv: names[kv[0]])
     ]
-    latest = rows[0] if rows else None
+    latest = shown[0] if shown else None
     signal = Signal(
         here=here,
         elsewhere=elsewhere,
-        latest_on=latest[2] if latest else None,
-        latest_conclusion=(latest[3] or "") if latest else "",
-        linked=sum(1 for d in decided.values() if d == RepeatLink.Decision.LINKED),
-        dismissed=sum(1 for d in decided.values() if d == RepeatLink.Decision.DISMISSED),
-        undecided={pk for pk in found if pk not in decided},
+        latest_on=latest[4] if latest else None,
+        latest_conclusion=(latest[5] or "") if latest else "",
+        linked=decisions.count(RepeatLink.Decision.LINKED),
+        dismissed=decisions.count(RepeatLink.Decision.DISMISSED),
+        undecided={row[0] for row in shown if row[1] == RepeatLink.Decision.PENDING},
     )
     log_access(
         situation,
         user,
-        f"possible repeat shown: {here} here, {len(rows) - here} at {len(elsewhere)} other tables",
+        f"possible repeat shown: {here} here, {len(shown) - here} at {len(elsewhere)} other tables",
     )
     return signal
 
@@ -265,31 +317,27 @@ def decide(user: User, situation: Situation, decision: str) -> int:
     """A chair links the situation to the earlier presentations the check found (the same
     person: it counts as a repeat) or dismisses them. Link, never merge: each record stays
     whole and where it was."""
-    if decision not in RepeatLink.Decision.values:
+    if decision not in (RepeatLink.Decision.LINKED, RepeatLink.Decision.DISMISSED):
         raise ValidationError(_("Choose whether this is the same person."))
     situation = Situation.objects.claim(user, situation.pk, "link_repeat")
-    decided = set(
-        RepeatLink.objects.filter(situation=situation).values_list("earlier_id", flat=True)
+    pending = list(
+        RepeatLink.objects.select_for_update().filter(
+            situation=situation, decision=RepeatLink.Decision.PENDING
+        )
     )
-    undecided = matches(situation) - decided
-    if not undecided:
+    if not pending:
         raise ValidationError(_("There is no possible repeat left to decide."))
     now = timezone.now()
     with acting(user):
-        for earlier_id in sorted(undecided):
-            # One by one, so each link is audited (two situation ids and a decision).
-            RepeatLink.objects.create(
-                situation=situation,
-                earlier_id=earlier_id,
-                decision=decision,
-                decided_by=user,
-                decided_at=now,
-            )
+        for link in pending:
+            # One by one, so each decision is audited (two situation ids and a decision).
+            link.decision, link.decided_by, link.decided_at = decision, user, now
+            link.save()
         # The dashboard's figures are cached under the situations' latest change: a link
         # changes its repeat counts, so it is a change. An update, not save(): neither a new
         # version nor an audit entry for the situation, whose record did not change.
         Situation.objects.filter(pk=situation.pk).update(updated_at=now)
-    return len(undecided)
+    return len(pending)
 
 
 # ---- For the dashboard ------------------------------------------------------------------------

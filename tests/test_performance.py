@@ -25,7 +25,7 @@ BUDGET = {
     "meeting in progress": 13,
     "meeting poll (unchanged)": 5,
     "site situation list": 11,
-    "situation detail": 14,
+    "situation detail": 15,  # the possible-repeat panel: one indexed read (linkage/)
     "my agency's situations": 6,
     "steering dashboard (quarter)": 8,
     "steering dashboard (fiscal year)": 8,
