@@ -128,25 +128,22 @@ def agrees(rules: set[int], probe_exact: bool, candidate_exact: bool) -> bool:
     return not (person <= keys.YEAR_ONLY and probe_exact and candidate_exact)
 
 
-def presented_on():
-    return Coalesce("first_presented_on", TruncDate("submitted_at"))
-
-
 def matches(situation: Situation, *, today: date | None = None) -> set[int]:
     """Ids of the situations presented before this one, in the window, whose person agrees
     with one of this situation's: index lookups on the digests, never a scan."""
+    # The window, in the same query: presentations (submissions) in the last 12 months.
+    since = timezone.now() - window() if today is None else _start_of(today - window())
     today = today or timezone.localdate()
     probes = probes_of(situation, today=today)
     if not probes:
         return set()
-    since = today - window()
     before = situation.submitted_at or timezone.now()
     found: set[int] = set()
     for probe in probes:
         rows = (
             LinkageKey.objects.filter(digest__in=list(probe.digests))
             .exclude(situation=situation)
-            .filter(situation__status__in=PRESENTED)
+            .filter(situation__status__in=PRESENTED, situation__submitted_at__gte=since)
             # Earlier presentations only: the table that saw the person first learns nothing
             # of a later one elsewhere.
             .filter(situation__submitted_at__lt=before)
@@ -161,12 +158,11 @@ def matches(situation: Situation, *, today: date | None = None) -> set[int]:
             for (_p, situation_id), (rules, exact) in by_person.items()
             if agrees(rules, probe.born_exactly, exact)
         }
-    if not found:
-        return set()
-    in_window = Situation.objects.annotate(presented=presented_on()).filter(
-        pk__in=found, presented__gte=since
-    )
-    return set(in_window.values_list("pk", flat=True))
+    return found
+
+
+def _start_of(day: date) -> datetime:
+    return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 
 
 # ---- The signal -------------------------------------------------------------------------------
