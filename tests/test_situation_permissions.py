@@ -71,7 +71,8 @@ MATRIX = [
     ("repeat_decide", "submitted", "post", {"carol"}, 302),
     ("repeat_decide", "open", "post", {"carol"}, 302),
     ("repeat_decide", "draft", "post", set(), 302),
-    ("repeat_decide", "concluded", "post", set(), 302),
+    # Concluded: still the chair's situation, so she is told it is too late (WrongState).
+    ("repeat_decide", "concluded", "post", {"carol"}, 302),
 ]
 
 
