@@ -190,10 +190,14 @@ def test_the_chair_sees_another_tables_name_and_chair_and_nothing_more(client, c
     assert "Possible repeat" in page
     assert "FOCUS Scarborough" in page and "sid@example.invalid" in page
     assert earlier.reference not in page and "own." not in page
-    # Showing it is an audit entry.
-    assert LogEntry.objects.filter(
-        action=LogEntry.Action.ACCESS, changes_text__icontains="possible repeat"
-    ).exists() or LogEntry.objects.filter(additional_data__accessed__startswith="possible repeat")
+    # Every showing is an audit entry, and says no more than the counts.
+    shown = LogEntry.objects.filter(
+        action=LogEntry.Action.ACCESS, additional_data__accessed__startswith="possible repeat"
+    )
+    assert shown.count() == 1
+    assert shown.get().actor == cast.carol and "qwertzova" not in str(shown.get().changes)
+    client.get(now.get_absolute_url())
+    assert shown.count() == 2
 
 
 @pytest.mark.parametrize("who", ["bob", "dave", "erin", "charlie", "sid", "steve", "adam", "polly"])
@@ -314,6 +318,34 @@ def test_check_deploy_demands_its_own_secret(settings):
     assert [e.id for e in linkage_key_set(None)] == ["linkage.E002"]
     settings.LINKAGE_KEYS = ["a-secret-of-its-own"]
     assert linkage_key_set(None) == []
+
+
+def test_groups_link_by_their_name(cast):
+    def group(name):
+        factors = list(RiskFactor.objects.order_by("pk")[:1])
+        record = services.Record(
+            subject_type="group",
+            age_group="na",
+            gender="na",
+            narrative="A group of youths at risk.",
+            risk_factors=factors,
+        )
+        situation = services.create_draft(cast.alice, cast.rex, record)
+        services.save_person(
+            cast.alice,
+            situation,
+            person=None,
+            label="Group",
+            age_group="na",
+            gender="na",
+            identity=services.Identity(full_name=name),
+        )
+        return services.submit(cast.alice, situation)
+
+    earlier = group("The Kipling Crew")
+    _three_months_ago(earlier)
+    assert matches(group("kipling crew")) == {earlier.pk}
+    assert matches(group("Jane Street Boys")) == set()
 
 
 def test_places_link_by_their_address(cast):
