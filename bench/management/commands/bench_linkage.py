@@ -301,7 +301,7 @@ class Command(BaseCommand):
         name = connection.settings_dict["NAME"]
         if not options["no_speed"] and not str(name).endswith("_bench"):
             raise CommandError(f"Refusing {name!r}: the benchmark's database ends in _bench.")
-        rng = random.Random(options["seed"])
+        rng = random.Random(options["seed"])  # nosec B311: a reproducible synthetic population, no secret
         thresholds = [int(t) for t in options["thresholds"].split(",")]
         chosen = settings.LINKAGE_THRESHOLD
         started = time.perf_counter()
