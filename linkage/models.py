@@ -73,4 +73,6 @@ class RepeatLink(models.Model):
         return f"repeat link #{self.pk}"
 
     def get_additional_data(self) -> dict:
-        return {"situation": self.situation_id}
+        # Not "situation": the situation's history is read by every agency involved, and
+        # that a link exists is the chairs' to know; the privacy officer's trail has it.
+        return {"repeat_link_of": self.situation_id}

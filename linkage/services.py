@@ -10,6 +10,7 @@ from collections import defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
+from auditlog.models import LogEntry
 from django.conf import settings
 from django.core.exceptions import ValidationError
 from django.db import transaction
@@ -21,7 +22,6 @@ from django.utils.translation import gettext_lazy as _
 from access.gates import abilities_in_memory
 from agencies.models import Membership, User
 from core.audit import acting
-from situations.audit import log_access
 from situations.models import AffectedPerson, IdentifyingDetails, Situation, Status
 
 from . import keys
@@ -235,6 +235,20 @@ def refresh_candidates(situation: Situation) -> int:
     return len(found)
 
 
+def _log_shown(situation: Situation, user: User, what: str) -> None:
+    """An access entry for the privacy officer's audit trail. Not filed under the situation
+    (`additional_data["situation"]`): its history page is read by every agency involved, and
+    that a match exists is the chairs' to know."""
+    LogEntry.objects.log_create(
+        situation,
+        action=LogEntry.Action.ACCESS,
+        actor=user,
+        force_log=True,
+        changes={"accessed": [None, "possible repeat"]},
+        additional_data={"repeat_signal_of": situation.pk, "accessed": what},
+    )
+
+
 def _may_see(user: User, situation: Situation) -> bool:
     """The policy's "see_repeats", answered from the loaded situation when it can be (the
     situation page has it), else by the gate's query."""
@@ -300,7 +314,7 @@ def signal_for(user: User, situation: Situation, *, today: date | None = None) -
         dismissed=decisions.count(RepeatLink.Decision.DISMISSED),
         undecided={row[0] for row in shown if row[1] == RepeatLink.Decision.PENDING},
     )
-    log_access(
+    _log_shown(
         situation,
         user,
         f"possible repeat shown: {here} here, {len(shown) - here} at {len(elsewhere)} other tables",

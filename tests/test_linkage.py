@@ -192,7 +192,7 @@ def test_the_chair_sees_another_tables_name_and_chair_and_nothing_more(client, c
     assert earlier.reference not in page and "own." not in page
     # Every showing is an audit entry, and says no more than the counts.
     shown = LogEntry.objects.filter(
-        action=LogEntry.Action.ACCESS, additional_data__accessed__startswith="possible repeat"
+        action=LogEntry.Action.ACCESS, additional_data__repeat_signal_of=now.pk
     )
     assert shown.count() == 1
     assert shown.get().actor == cast.carol and "qwertzova" not in str(shown.get().changes)
@@ -211,6 +211,24 @@ def test_nobody_else_learns_that_a_match_exists(client, cast, sid, who):
         response = client.get(situation.get_absolute_url())
         assert "Possible repeat" not in response.content.decode(), (who, situation)
         assert signal_for(person, situation) is None
+
+
+def test_the_situations_history_says_nothing_of_a_match(client, cast, sid):
+    earlier = presented(cast, cast.charlie, cast.sca, NAME, BORN)
+    _three_months_ago(earlier)
+    now = accept(cast, presented(cast, cast.alice, cast.rex, NAME, BORN))
+    client.force_login(cast.carol)
+    assert "Possible repeat" in client.get(now.get_absolute_url()).content.decode()
+    from linkage.services import decide
+
+    decide(cast.carol, now, "linked")
+    for who in ("alice", "bob", "dave"):  # originating, lead, assisting: they read the history
+        client.force_login(getattr(cast, who))
+        page = client.get(now.get_absolute_url() + "history/").content.decode().lower()
+        assert "repeat" not in page and "decision" not in page, who
+    # The privacy officer's trail has both, as metadata.
+    assert LogEntry.objects.filter(additional_data__repeat_signal_of=now.pk).exists()
+    assert LogEntry.objects.filter(additional_data__repeat_link_of=now.pk).exists()
 
 
 def test_the_originating_agency_sees_it_while_drafting(client, cast):
