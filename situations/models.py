@@ -101,9 +101,13 @@ class ConclusionReason(ListItem):
         REJECTED = "rejected", _("Rejected")
 
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
-    kind = models.CharField(_("kind"), max_length=20, choices=Kind.choices, blank=True)
+    # Database defaults: the previous version, serving while this migrates, inserts reasons
+    # without these columns (docs/operations.md, "Upgrades").
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, blank=True, db_default=""
+    )
     # The code the RTD export writes (docs/exports.md), so renaming a reason changes no file.
-    rtd_code = models.CharField(_("RTD code"), max_length=30, blank=True)
+    rtd_code = models.CharField(_("RTD code"), max_length=30, blank=True, db_default="")
 
     class Meta(ListItem.Meta):
         verbose_name = _("conclusion reason")

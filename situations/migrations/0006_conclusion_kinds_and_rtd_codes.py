@@ -19,12 +19,12 @@ class Migration(migrations.Migration):
         migrations.AddField(
             model_name='conclusionreason',
             name='kind',
-            field=models.CharField(blank=True, choices=[('engaged', 'Connected and engaged with services'), ('informed', 'Informed of services only'), ('declined', 'Declined'), ('not_located', 'Could not be located'), ('other_means', 'Risk lowered by other means'), ('other_process', 'Referred to another process'), ('rejected', 'Rejected')], max_length=20, verbose_name='kind'),
+            field=models.CharField(blank=True, db_default='', choices=[('engaged', 'Connected and engaged with services'), ('informed', 'Informed of services only'), ('declined', 'Declined'), ('not_located', 'Could not be located'), ('other_means', 'Risk lowered by other means'), ('other_process', 'Referred to another process'), ('rejected', 'Rejected')], max_length=20, verbose_name='kind'),
         ),
         migrations.AddField(
             model_name='conclusionreason',
             name='rtd_code',
-            field=models.CharField(blank=True, max_length=30, verbose_name='RTD code'),
+            field=models.CharField(blank=True, db_default='', max_length=30, verbose_name='RTD code'),
         ),
         migrations.RunPython(seed, migrations.RunPython.noop),
     ]
