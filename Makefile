@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DEBUG ?= 1
 
-.PHONY: run test lint format migrate seed worker clean bench bench-linkage backup restore
+.PHONY: run test lint format migrate seed worker clean bench bench-curve bench-linkage backup restore
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -57,6 +57,23 @@ bench-linkage: $(STAMP)
 	createdb -h 127.0.0.1 -U postgres $(LINKAGE_BENCH_DB)
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(LINKAGE_BENCH_DB) $(BIN)/python manage.py migrate -v0
 	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(LINKAGE_BENCH_DB) $(BIN)/python manage.py bench_linkage $(LINKAGE_BENCH_ARGS)
+## The cost curve (issue 19): the pages at 20, 150 and 600 tables (1,000 situations each, ten
+## years), one connection, with their query counts; bench/curve.json and a table. A size's
+## scratch database is seeded once and kept (CURVE_RESEED=1 seeds it again).
+CURVE_SIZES ?= 20 150 600
+CURVE_RESEED ?=
+bench-curve: $(STAMP)
+	command -v wrk >/dev/null || (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq wrk >/dev/null)
+	set -e; for n in $(CURVE_SIZES); do \
+	  db=focus_t$${n}_bench; url=postgres://postgres@127.0.0.1:5432/$$db; \
+	  if [ -n "$(CURVE_RESEED)" ] || ! psql -h 127.0.0.1 -U postgres -tAc "SELECT 1 FROM pg_database WHERE datname='$$db'" | grep -q 1; then \
+	    dropdb --if-exists -h 127.0.0.1 -U postgres $$db; createdb -h 127.0.0.1 -U postgres $$db; \
+	    DATABASE_URL=$$url REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py migrate -v0; \
+	    DATABASE_URL=$$url REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py seed_scale --sites $$n --situations $$(( n * 1000 )); \
+	  fi; \
+	  DATABASE_URL=$$url REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py bench --curve --duration 4 --output bench/curve/$$n.json; \
+	done
+	$(BIN)/python bench/curve.py $(CURVE_SIZES)
 
 ## Back up the PostgreSQL database of DATABASE_URL: a pg_dump archive and its manifest, in
 ## BACKUP (default var/backups/<UTC time>). Never the keys (docs/operations.md, "Backup").

@@ -212,13 +212,7 @@ def _breakdowns(presented, sites) -> dict[str, list[tuple[str, str, int]]]:
             annotations[f"{key}__{value}"] = Count("pk", filter=condition)
     for site in sites or ():
         annotations[f"site__{site.pk}"] = Count("pk", filter=Q(site_id=site.pk))
-    counts = presented.aggregate(**annotations)
-    result = {
-        key: [(value, str(label), counts[f"{key}__{value}"]) for value, label in choices]
-        for key, _field, choices, _accepted in BREAKDOWNS
-    }
-    result["site"] = [(site.code, site.name, counts[f"site__{site.pk}"]) for site in sites or ()]
-    return result
+    return labelled_breakdown(presented.aggregate(**annotations), sites)
 
 
 def _percentiles(queryset, expression_sql: str, python_value, percents=(50, 90)):
@@ -259,15 +253,72 @@ def _by_size(rows: list[tuple[str, Cell]]) -> list[tuple[str, Cell]]:
     return published + withheld
 
 
-def compute(
-    base, start: date, end: date, *, suppressed: bool, sites=None, barriers=None
-) -> Metrics:
-    """`base` is the Situation queryset the viewer may count (their sites). `sites`, when
-    given, adds situations presented by site; `barriers` is `open_barrier_evidence()`'s
-    answer for the same sites and period, published with the rest."""
-    metrics = Metrics(start, end, suppressed)
-    s = suppressed
-    pub = Publication()
+@dataclass
+class Raw:
+    """Everything the publication is made of, before any protection: counts and the values
+    behind the medians. Gathered from the situations' rows (`from_rows`) or added up from
+    monthly rollups per site (dashboard/rollups.py); both give the same figures."""
+
+    presented: int = 0
+    accepted: int = 0
+    rejected: int = 0
+    new: int = 0
+    concluded: int = 0
+    open: int = 0
+    on_time: int = 0
+    resolved: int = 0
+    contact: tuple[int, float | None] = (0, None)
+    days: tuple[int, float | None, float | None] = (0, None, None)
+    reasons: list[tuple[str, int]] = field(default_factory=list)
+    # Outcomes that last (linkage/): repeats among the presented, re-referrals within 90 days
+    # by conclusion reason (its name) among the concluded.
+    repeats: int = 0
+    rereferred: dict[str, int] = field(default_factory=dict)
+    categories: list[tuple[str, int]] = field(default_factory=list)
+    factors: list[tuple[str, int]] = field(default_factory=list)
+    factor_count: int = 0
+    breakdown: dict[str, list[tuple[str, str, int]]] = field(default_factory=dict)
+    by_month: dict[date, dict[str, int]] = field(default_factory=dict)
+    concluded_by_month: dict[date, int] = field(default_factory=dict)
+
+
+def labelled_breakdown(counts, sites) -> dict[str, list[tuple[str, str, int]]]:
+    """Rows of (value, label, count) for every breakdown, from counts keyed "key__value"."""
+    result = {
+        key: [(value, str(label), counts.get(f"{key}__{value}", 0)) for value, label in choices]
+        for key, _field, choices, _accepted in BREAKDOWNS
+    }
+    result["site"] = [
+        (site.code, site.name, counts.get(f"site__{site.pk}", 0)) for site in sites or ()
+    ]
+    return result
+
+
+def by_count(rows) -> list[tuple[str, int]]:
+    """Largest first, then by name (a missing name last)."""
+    return sorted(rows, key=lambda row: (-row[1], row[0] is None, row[0] or ""))
+
+
+def add_outcomes(raw: Raw, base, start: date, end: date) -> Raw:
+    """Repeats and re-referrals, read from the rows for figures otherwise added up from
+    monthly cells: a chair's link changes a past month's figures without touching its
+    situations, so no cell fingerprint would see it."""
+    decided = base.filter(status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED])
+    presented = decided.filter(first_presented_on__range=(start, end))
+    raw.repeats = presented.filter(repeat_condition()).count()
+    concluded = base.filter(status=Status.CONCLUDED, concluded_on__range=(start, end))
+    raw.rereferred = dict(
+        concluded.filter(rereferred_condition())
+        .values_list("conclusion_reason__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return raw
+
+
+def from_rows(base, start: date, end: date, *, exact: bool, sites=None) -> Raw:
+    """The raw figures of a period, read from the situations' rows."""
+    raw = Raw()
     decided = base.filter(status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED])
     presented = decided.filter(first_presented_on__range=(start, end))
     accepted_presented = presented.filter(accepted_at__isnull=False)
@@ -279,6 +330,8 @@ def compute(
         rejected=Count("pk", filter=Q(status=Status.REJECTED)),
         repeats=Count("pk", filter=repeat_condition()),
     )
+    raw.presented, raw.accepted, raw.rejected = head["total"], head["accepted"], head["rejected"]
+    raw.repeats = head["repeats"]
     flow = base.aggregate(
         new=Count("pk", filter=Q(accepted_at__date__range=(start, end))),
         concluded=Count("pk", filter=Q(status=Status.CONCLUDED, concluded_on__range=(start, end))),
@@ -289,17 +342,8 @@ def compute(
             & Q(status__in=[Status.OPEN, Status.CONCLUDED]),
         ),
     )
-    P = pub.count("presented", head["total"], cost=100)  # noqa: N806
-    A = pub.count("accepted", head["accepted"], cost=50)  # noqa: N806
-    R = pub.count("rejected", head["rejected"], cost=20)  # noqa: N806
-    C = pub.count("concluded", flow["concluded"], cost=50)  # noqa: N806
-    pub.sum(P, [A, R])
-    new = pub.count("new", flow["new"], cost=20)
-    pub.tie(new, A)
-    if not s:
-        pub.count("open", flow["open"])
+    raw.new, raw.concluded, raw.open = flow["new"], flow["concluded"], flow["open"]
 
-    # The response promise and the medians: over counts that are never shown.
     accepted_in_period = base.filter(accepted_at__date__range=(start, end))
     promise = accepted_in_period.aggregate(
         on_time=Count(
@@ -311,7 +355,7 @@ def compute(
             filter=Q(first_contact_at__isnull=False) | Q(response_due_at__lte=timezone.now()),
         ),
     )
-    on_time, resolved = promise["on_time"], promise["resolved"]
+    raw.on_time, raw.resolved = promise["on_time"], promise["resolved"]
     contact_n, (contact_median,) = _percentiles(
         accepted_in_period.filter(first_contact_at__isnull=False).only(
             "accepted_at", "first_contact_at"
@@ -320,30 +364,21 @@ def compute(
         lambda s: (s.first_contact_at - s.accepted_at).total_seconds() / 3600,
         percents=(50,),
     )
+    raw.contact = (contact_n, contact_median)
     days_n, (days_median, days_p90) = _percentiles(
         concluded.filter(accepted_at__isnull=False).only("accepted_at", "concluded_on"),
         f"concluded_on - (accepted_at AT TIME ZONE '{settings.TIME_ZONE}')::date",
         lambda s: (s.concluded_on - timezone.localtime(s.accepted_at).date()).days,
     )
+    raw.days = (days_n, days_median, days_p90)
 
     reasons = list(
         concluded.values_list("conclusion_reason__name")
         .annotate(n=Count("pk"), rereferred=Count("pk", filter=rereferred_condition()))
         .order_by("-n", "conclusion_reason__name")
     )
-    reason_keys = [pub.count(("conclusion", str(name)), n) for name, n, _r in reasons]
-    pub.sum(C, reason_keys)
-    # Outcomes that last: repeats among the presented, re-referrals among the concluded.
-    RP = pub.count("repeats", head["repeats"], cost=20)  # noqa: N806
-    pub.at_most(RP, P)
-    rereferral_keys = []
-    for name, _n, rereferred in reasons:
-        key = pub.count(("rereferral", str(name)), rereferred)
-        pub.at_most(key, ("conclusion", str(name)))
-        rereferral_keys.append(key)
-    RR = pub.count("rereferred", sum(r for _name, _n, r in reasons), cost=20)  # noqa: N806
-    pub.sum(RR, rereferral_keys)
-    pub.at_most(RR, C)
+    raw.reasons = [(name, n) for name, n, _r in reasons]
+    raw.rereferred = {name: r for name, _n, r in reasons if r}
 
     factor_rows = SituationRiskFactor.objects.filter(
         person__isnull=True, situation__in=accepted_presented.values("pk")
@@ -359,9 +394,84 @@ def compute(
         )
         by_category = dict(cursor.fetchall())
     names = dict(RiskCategory.objects.filter(pk__in=by_category).values_list("pk", "name"))
-    categories = sorted(
-        ((names[pk], n) for pk, n in by_category.items()), key=lambda row: (-row[1], row[0])
+    raw.categories = by_count((names[pk], n) for pk, n in by_category.items())
+    if exact:
+        # One row per (situation, factor) without a person, by the unique constraint.
+        raw.factors = list(
+            factor_rows.values_list("factor__name")
+            .annotate(n=Count("pk"))
+            .order_by("-n", "factor__name")[:10]
+        )
+    raw.factor_count = factor_rows.count()
+
+    raw.breakdown = _breakdowns(presented, sites)
+
+    by_month = (
+        presented.annotate(month=TruncMonth("first_presented_on"))
+        .values("month")
+        .annotate(
+            presented=Count("pk"),
+            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
+            rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+        )
+        .order_by("month")
     )
+    raw.by_month = {
+        row["month"]: {k: row[k] for k in ("presented", "accepted", "rejected")} for row in by_month
+    }
+    raw.concluded_by_month = dict(
+        concluded.annotate(month=TruncMonth("concluded_on"))
+        .values_list("month")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return raw
+
+
+def compute(
+    base, start: date, end: date, *, suppressed: bool, sites=None, barriers=None, raw=None
+) -> Metrics:
+    """`base` is the Situation queryset the viewer may count (their sites). `sites`, when
+    given, adds situations presented by site; `barriers` is `open_barrier_evidence()`'s
+    answer for the same sites and period, published with the rest. `raw`, when given, are
+    the period's figures already gathered (from rollups); `base` is not read then."""
+    metrics = Metrics(start, end, suppressed)
+    s = suppressed
+    pub = Publication()
+    if raw is None:
+        raw = from_rows(base, start, end, exact=not s, sites=sites)
+
+    P = pub.count("presented", raw.presented, cost=100)  # noqa: N806
+    A = pub.count("accepted", raw.accepted, cost=50)  # noqa: N806
+    R = pub.count("rejected", raw.rejected, cost=20)  # noqa: N806
+    C = pub.count("concluded", raw.concluded, cost=50)  # noqa: N806
+    pub.sum(P, [A, R])
+    new = pub.count("new", raw.new, cost=20)
+    pub.tie(new, A)
+    if not s:
+        pub.count("open", raw.open)
+
+    # The response promise and the medians: over counts that are never shown.
+    on_time, resolved = raw.on_time, raw.resolved
+    contact_n, contact_median = raw.contact
+    days_n, days_median, days_p90 = raw.days
+
+    reasons = raw.reasons
+    reason_keys = [pub.count(("conclusion", str(name)), n) for name, n in reasons]
+    pub.sum(C, reason_keys)
+    # Outcomes that last: repeats among the presented, re-referrals among the concluded.
+    RP = pub.count("repeats", raw.repeats, cost=20)  # noqa: N806
+    pub.at_most(RP, P)
+    rereferral_keys = []
+    for name, _n in reasons:
+        key = pub.count(("rereferral", str(name)), raw.rereferred.get(name, 0))
+        pub.at_most(key, ("conclusion", str(name)))
+        rereferral_keys.append(key)
+    RR = pub.count("rereferred", sum(raw.rereferred.values()), cost=20)  # noqa: N806
+    pub.sum(RR, rereferral_keys)
+    pub.at_most(RR, C)
+
+    categories = raw.categories
     if not s:
         # Exact figures: the top ten. The committee gets every category (a top ten would say
         # that each row left out is no larger than the last one shown) and no single factors.
@@ -371,19 +481,12 @@ def compute(
         key = pub.count(("category", name), n)
         pub.at_most(key, A)
         category_keys.append(key)
-    factors = []
-    if not s:
-        # One row per (situation, factor) without a person, by the unique constraint.
-        factors = list(
-            factor_rows.values_list("factor__name")
-            .annotate(n=Count("pk"))
-            .order_by("-n", "factor__name")[:10]
-        )
-        for name, n in factors:
-            pub.count(("factor", name), n)
-    factor_count = factor_rows.count()
+    factors = raw.factors if not s else []
+    for name, n in factors:
+        pub.count(("factor", name), n)
+    factor_count = raw.factor_count
 
-    breakdown = _breakdowns(presented, sites)
+    breakdown = raw.breakdown
     totals = {"subject": P, "age": P, "gender": P, "origin": P, "site": P, "lead": A, "consent": A}
     for key, total in totals.items():
         # Two or three sites' counts, each "<5", can cap the total; rather than withhold the
@@ -395,23 +498,8 @@ def compute(
         )
 
     # Monthly trends: the months add up to the period, each month's decisions to its total.
-    by_month = (
-        presented.annotate(month=TruncMonth("first_presented_on"))
-        .values("month")
-        .annotate(
-            presented=Count("pk"),
-            accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
-            rejected=Count("pk", filter=Q(status=Status.REJECTED)),
-        )
-        .order_by("month")
-    )
-    concluded_by_month = dict(
-        concluded.annotate(month=TruncMonth("concluded_on"))
-        .values_list("month")
-        .annotate(n=Count("pk"))
-        .order_by()
-    )
-    rows = {row["month"]: row for row in by_month}
+    rows = raw.by_month
+    concluded_by_month = raw.concluded_by_month
     month_list = sorted(set(rows) | set(concluded_by_month))
     if s:
         # Every month of the period, so that which rows exist says nothing.
@@ -482,7 +570,7 @@ def compute(
         Figure(_("Repeat presentations"), share([RP], P), REPEAT_DEFINITION),
         Figure(_("Re-referred within 90 days"), share([RR], C), REREFERRAL_DEFINITION),
     ]
-    accepted = head["accepted"]
+    accepted = raw.accepted
     # The average tells the number of (situation, factor) pairs, which is at least the sum
     # of the category counts: with a category withheld it could narrow that category down.
     average_published = not s or (pub.known(A, *category_keys) and enough(factor_count))
@@ -516,7 +604,7 @@ def compute(
         table(
             "conclusion",
             _("Conclusion reasons"),
-            [(k, str(name)) for k, (name, _n, _r) in zip(reason_keys, reasons, strict=True)],
+            [(k, str(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
             C,
             by_size=True,
         ),
@@ -530,7 +618,7 @@ def compute(
         table(
             "rereferral",
             _("Re-referred within 90 days, by conclusion reason"),
-            [(k, str(name)) for k, (name, _n, _r) in zip(rereferral_keys, reasons, strict=True)],
+            [(k, str(name)) for k, (name, _n) in zip(rereferral_keys, reasons, strict=True)],
             RR,
             note=REREFERRAL_DEFINITION,
         ),
@@ -588,7 +676,7 @@ def compute(
     # The rate by reason, beside its counts: published only where both counts are.
     metrics.table("rereferral").rates = [
         (str(name), share([k], ("conclusion", str(name))))
-        for k, (name, _n, _r) in zip(rereferral_keys, reasons, strict=True)
+        for k, (name, _n) in zip(rereferral_keys, reasons, strict=True)
     ]
     metrics.months = [
         {"month": month, **{column: pub[("month", month, column)] for column in columns}}

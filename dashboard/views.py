@@ -20,7 +20,7 @@ from barriers.services import open_barrier_evidence
 from core import exports
 from situations.models import AgeGroup, Gender, Situation, SituationRiskFactor, Status
 
-from . import metrics
+from . import metrics, rollups
 from .forms import PeriodForm, ReportingPeriodForm
 
 
@@ -102,6 +102,15 @@ def _compute(request):
         )
         result = cache.get(key)
         if result is None:
+            # The committee's periods are whole months: their figures are added up from
+            # monthly cells per site, of which a change recomputes only the ones it touched.
+            raw = (
+                rollups.gather(chosen, start, end).raw
+                if suppressed and rollups.whole_months(start, end)
+                else None
+            )
+            if raw is not None:
+                metrics.add_outcomes(raw, Situation.objects.filter(site__in=chosen), start, end)
             # The barrier tables are part of the same publication as the rest.
             result = metrics.compute(
                 Situation.objects.filter(site__in=chosen),
@@ -110,6 +119,7 @@ def _compute(request):
                 suppressed=suppressed,
                 sites=chosen if suppressed else None,
                 barriers=open_barrier_evidence(chosen, start, end),
+                raw=raw,
             )
             result.sites = chosen
             result.key = key

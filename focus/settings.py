@@ -299,6 +299,21 @@ CACHES = {
         if REDIS_URL
         else {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}
     ),
+    # The dashboard's monthly figures per site (dashboard/rollups.py): counts only, many small
+    # entries, shared by every web process when there is a Redis.
+    "rollups": (
+        {
+            "BACKEND": "django.core.cache.backends.redis.RedisCache",
+            "LOCATION": REDIS_URL,
+            "KEY_PREFIX": "rollups",
+        }
+        if REDIS_URL
+        else {
+            "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
+            "LOCATION": "rollups",
+            "OPTIONS": {"MAX_ENTRIES": 100_000},
+        }
+    ),
     # Rendered fragments of pages (a meeting's agenda): in the web process's own memory only,
     # never in Redis or on disk, because they carry the table's free text (updates, actions).
     # Each lives a minute at most; meetings/views.py says what its key holds.

@@ -377,6 +377,23 @@ class Situation(ChoiceLabelsMixin, VersionedModel):
             models.Index(fields=["site", "-created_at"], name="situation_site_recent"),
             # The dashboard's data version: the latest change, read from the end.
             models.Index(fields=["updated_at"], name="situation_updated"),
+            # The dashboard's monthly cells (dashboard/rollups.py): a period's situations by
+            # the month they count in, with what a cell's fingerprint reads, from the index.
+            models.Index(
+                fields=["first_presented_on"],
+                include=["site", "status", "updated_at"],
+                name="situation_presented_month",
+            ),
+            models.Index(
+                fields=["accepted_at"],
+                include=["site", "updated_at", "first_contact_at", "response_due_at"],
+                name="situation_accepted_month",
+            ),
+            models.Index(
+                fields=["concluded_on"],
+                include=["site", "status", "updated_at"],
+                name="situation_concluded_month",
+            ),
             models.Index(
                 fields=["response_due_at"],
                 name="situation_clock_running",

@@ -10,7 +10,7 @@ class Migration(migrations.Migration):
     initial = True
 
     dependencies = [
-        ('situations', '0006_conclusion_kinds_and_rtd_codes'),
+        ('situations', '0007_conclusion_kinds_and_rtd_codes'),
         migrations.swappable_dependency(settings.AUTH_USER_MODEL),
     ]
 

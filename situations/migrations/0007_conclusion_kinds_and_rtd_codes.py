@@ -12,7 +12,7 @@ from situations.lists import seed
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('situations', '0005_contact_key_and_unknown_labels'),
+        ('situations', '0006_dashboard_month_indexes'),
     ]
 
     operations = [
