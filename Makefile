@@ -5,7 +5,7 @@ BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed-stamp
 export DEBUG ?= 1
 
-.PHONY: run test lint format migrate seed worker clean bench bench-curve backup restore messages
+.PHONY: run test lint format migrate seed worker clean bench bench-curve bench-linkage backup restore messages
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -55,6 +55,18 @@ bench: $(STAMP)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py seed_scale $(BENCH_SEED_ARGS)
 	DATABASE_URL=$(BENCH_DATABASE_URL) REDIS_URL=$(BENCH_REDIS_URL) $(BIN)/python manage.py bench $(BENCH_ARGS)
 
+## Repeat detection's precision, recall and time per check (README, "Repeat detection"): a
+## synthetic population of 20,000 people and 100,000 presentations (Faker, en_CA and fr_CA),
+## its keys loaded into a scratch database whose name must end in _bench. Writes
+## bench/linkage_results.json. LINKAGE_BENCH_ARGS="--people 2000 --presentations 10000" for
+## a quick run.
+LINKAGE_BENCH_DB ?= focus_linkage_bench
+LINKAGE_BENCH_ARGS ?=
+bench-linkage: $(STAMP)
+	-dropdb --if-exists -h 127.0.0.1 -U postgres $(LINKAGE_BENCH_DB)
+	createdb -h 127.0.0.1 -U postgres $(LINKAGE_BENCH_DB)
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(LINKAGE_BENCH_DB) $(BIN)/python manage.py migrate -v0
+	DATABASE_URL=postgres://postgres@127.0.0.1:5432/$(LINKAGE_BENCH_DB) $(BIN)/python manage.py bench_linkage $(LINKAGE_BENCH_ARGS)
 ## The cost curve (issue 19): the pages at 20, 150 and 600 tables (1,000 situations each, ten
 ## years), one connection, with their query counts; bench/curve.json and a table. A size's
 ## scratch database is seeded once and kept (CURVE_RESEED=1 seeds it again).

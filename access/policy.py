@@ -158,6 +158,15 @@ SITUATION = {
     # Whether the person was told their information was shared: the lead agency says, while
     # the situation is open and after, the purge included (it needs no identity).
     "record_told": (allow(Who.LEAD, in_=(State.OPEN, State.CONCLUDED, State.PURGED)),),
+    # Possible repeats (linkage/): a similar person presented before, here or at another
+    # table. The originating agency sees it while drafting; the chairs when the table has it.
+    # Nobody else learns that a match exists.
+    "see_repeats": (
+        allow(Who.ORIGINATING, in_=(State.DRAFT,)),
+        allow(*CHAIRS, in_=(State.SUBMITTED, State.OPEN)),
+    ),
+    # Link ("the same person": it counts as a repeat) or dismiss; never merge.
+    "link_repeat": (allow(*CHAIRS, in_=(State.SUBMITTED, State.OPEN)),),
 }
 
 # Need-to-know, held by agencies (their auth groups) as guardian rows: docs/design.md §2.

@@ -9,7 +9,12 @@ Definitions (written down so an evaluator can check them):
   and that have no contact yet are left out;
 - days open: acceptance to conclusion, for situations concluded in the period;
 - risk categories: how many accepted situations (presented in the period) have at least one
-  factor in the category; factors per situation counts distinct factors.
+  factor in the category; factors per situation counts distinct factors;
+- repeat presentations (SafeLives' definition): situations presented in the period that a chair
+  linked to a presentation of the same person in the 12 months before their own (linkage/);
+- re-referred within 90 days: situations concluded in the period that a chair linked a later
+  situation to, submitted within 90 days of the conclusion; by conclusion reason. A period
+  less than 90 days old is not final.
 
 Disclosure control (design.md §7; docs/threat-model.md, "Aggregates")
 ======================================================================
@@ -79,6 +84,7 @@ from django.utils.translation import gettext_lazy as _
 from agencies.models import Sector
 from core.disclosure import Cell, Publication, enough
 from ledger.models import Basis, Disclosure, InfoClass, TellingRecord, Told
+from linkage.services import repeat_condition, rereferred_condition
 from situations.lists import label as list_label
 from situations.models import (
     MINOR_AGE_GROUPS,
@@ -92,6 +98,14 @@ from situations.models import (
 )
 
 WITHHELD = _("withheld")
+REPEAT_DEFINITION = _(
+    "Of situations presented: a chair linked the person to a presentation in the 12 months "
+    "before (SafeLives' definition of a repeat)."
+)
+REREFERRAL_DEFINITION = _(
+    "Of situations concluded: a chair linked a later situation about the person, submitted "
+    "within 90 days of the conclusion. Not final until 90 days after the period."
+)
 
 
 @dataclass
@@ -104,6 +118,8 @@ class Table:
     # Not broken down: its total is under 5 (the rows are left out, not just masked, since
     # which rows exist would say which are not zero).
     withheld: bool = False
+    # Shares beside the rows (label, share), e.g. the re-referral rate by reason.
+    rates: list[tuple[str, str | None]] = field(default_factory=list)
 
     @property
     def max_value(self) -> int:
@@ -262,6 +278,10 @@ class Raw:
     contact: tuple[int, float | None] = (0, None)
     days: tuple[int, float | None, float | None] = (0, None, None)
     reasons: list[tuple[str, int]] = field(default_factory=list)
+    # Outcomes that last (linkage/): repeats among the presented, re-referrals within 90 days
+    # by conclusion reason (its name) among the concluded.
+    repeats: int = 0
+    rereferred: dict[str, int] = field(default_factory=dict)
     categories: list[tuple[str, int]] = field(default_factory=list)
     factors: list[tuple[str, int]] = field(default_factory=list)
     factor_count: int = 0
@@ -287,6 +307,23 @@ def by_count(rows) -> list[tuple[str, int]]:
     return sorted(rows, key=lambda row: (-row[1], row[0] is None, row[0] or ""))
 
 
+def add_outcomes(raw: Raw, base, start: date, end: date) -> Raw:
+    """Repeats and re-referrals, read from the rows for figures otherwise added up from
+    monthly cells: a chair's link changes a past month's figures without touching its
+    situations, so no cell fingerprint would see it."""
+    decided = base.filter(status__in=[Status.OPEN, Status.REJECTED, Status.CONCLUDED])
+    presented = decided.filter(first_presented_on__range=(start, end))
+    raw.repeats = presented.filter(repeat_condition()).count()
+    concluded = base.filter(status=Status.CONCLUDED, concluded_on__range=(start, end))
+    raw.rereferred = dict(
+        concluded.filter(rereferred_condition())
+        .values_list("conclusion_reason__name")
+        .annotate(n=Count("pk"))
+        .order_by()
+    )
+    return raw
+
+
 def from_rows(base, start: date, end: date, *, exact: bool, sites=None) -> Raw:
     """The raw figures of a period, read from the situations' rows."""
     raw = Raw()
@@ -299,8 +336,10 @@ def from_rows(base, start: date, end: date, *, exact: bool, sites=None) -> Raw:
         total=Count("pk"),
         accepted=Count("pk", filter=Q(accepted_at__isnull=False)),
         rejected=Count("pk", filter=Q(status=Status.REJECTED)),
+        repeats=Count("pk", filter=repeat_condition()),
     )
     raw.presented, raw.accepted, raw.rejected = head["total"], head["accepted"], head["rejected"]
+    raw.repeats = head["repeats"]
     flow = base.aggregate(
         new=Count("pk", filter=Q(accepted_at__date__range=(start, end))),
         concluded=Count("pk", filter=Q(status=Status.CONCLUDED, concluded_on__range=(start, end))),
@@ -341,11 +380,13 @@ def from_rows(base, start: date, end: date, *, exact: bool, sites=None) -> Raw:
     )
     raw.days = (days_n, days_median, days_p90)
 
-    raw.reasons = list(
+    reasons = list(
         concluded.values_list("conclusion_reason__name")
-        .annotate(n=Count("pk"))
+        .annotate(n=Count("pk"), rereferred=Count("pk", filter=rereferred_condition()))
         .order_by("-n", "conclusion_reason__name")
     )
+    raw.reasons = [(name, n) for name, n, _r in reasons]
+    raw.rereferred = {name: r for name, _n, r in reasons if r}
 
     factor_rows = SituationRiskFactor.objects.filter(
         person__isnull=True, situation__in=accepted_presented.values("pk")
@@ -455,6 +496,17 @@ def compute(
     reasons = raw.reasons
     reason_keys = [pub.count(("conclusion", str(name)), n) for name, n in reasons]
     pub.sum(C, reason_keys)
+    # Outcomes that last: repeats among the presented, re-referrals among the concluded.
+    RP = pub.count("repeats", raw.repeats, cost=20)  # noqa: N806
+    pub.at_most(RP, P)
+    rereferral_keys = []
+    for name, _n in reasons:
+        key = pub.count(("rereferral", str(name)), raw.rereferred.get(name, 0))
+        pub.at_most(key, ("conclusion", str(name)))
+        rereferral_keys.append(key)
+    RR = pub.count("rereferred", sum(raw.rereferred.values()), cost=20)  # noqa: N806
+    pub.sum(RR, rereferral_keys)
+    pub.at_most(RR, C)
 
     categories = raw.categories
     if not s:
@@ -567,6 +619,8 @@ def compute(
             share([("consent", Consent.OBTAINED)], A),
             _("of accepted situations; consent is recorded for every acceptance"),
         ),
+        Figure(_("Repeat presentations"), share([RP], P), REPEAT_DEFINITION),
+        Figure(_("Re-referred within 90 days"), share([RR], C), REREFERRAL_DEFINITION),
     ]
     metrics.headline += [
         Figure(
@@ -625,6 +679,20 @@ def compute(
             [(k, list_label(name)) for k, (name, _n) in zip(reason_keys, reasons, strict=True)],
             C,
             by_size=True,
+        ),
+        table(
+            "repeats",
+            _("Repeat presentations"),
+            [(RP, str(_("Linked to a presentation in the 12 months before")))],
+            P,
+            note=REPEAT_DEFINITION,
+        ),
+        table(
+            "rereferral",
+            _("Re-referred within 90 days, by conclusion reason"),
+            [(k, list_label(name)) for k, (name, _n) in zip(rereferral_keys, reasons, strict=True)],
+            RR,
+            note=REREFERRAL_DEFINITION,
         ),
         table(
             "categories",
@@ -699,6 +767,11 @@ def compute(
                 [(("barrier_trend", label), label) for label, _n in barrier_rows["barrier_trend"]],
             ),
         ]
+    # The rate by reason, beside its counts: published only where both counts are.
+    metrics.table("rereferral").rates = [
+        (list_label(name), share([k], ("conclusion", str(name))))
+        for k, (name, _n) in zip(rereferral_keys, reasons, strict=True)
+    ]
     metrics.months = [
         {"month": month, **{column: pub[("month", month, column)] for column in columns}}
         for month in month_list

@@ -113,6 +113,8 @@ def _compute(request):
                 if suppressed and rollups.whole_months(start, end)
                 else None
             )
+            if raw is not None:
+                metrics.add_outcomes(raw, Situation.objects.filter(site__in=chosen), start, end)
             # The barrier tables are part of the same publication as the rest.
             result = metrics.compute(
                 Situation.objects.filter(site__in=chosen),
@@ -205,6 +207,7 @@ RTD_COLUMNS = [
     exports.Column("assisting_agencies", _("Assisting agencies")),
     exports.Column("consent", _("Consent")),
     exports.Column("conclusion_reason", _("Conclusion reason")),
+    exports.Column("conclusion_code", _("Conclusion code")),
     exports.Column("date_concluded", _("Date concluded")),
 ]
 NA = "N/A"
@@ -271,6 +274,7 @@ def rtd_rows(site: Site):
             NA if rejected else "; ".join(a.name for a in s.assisting_agencies.all()),
             s.consent,
             s.conclusion_reason.name if s.conclusion_reason else "",
+            s.conclusion_reason.rtd_code if s.conclusion_reason else "",
             s.concluded_on,
         ]
 

@@ -58,6 +58,17 @@ FIELD_ENCRYPTION_KEYS = env_list("FIELD_ENCRYPTION_KEYS")
 if not FIELD_ENCRYPTION_KEYS and DEBUG:
     FIELD_ENCRYPTION_KEYS = ["ZGV2LW9ubHktZm9jdXMtZmllbGQta2V5LTAwMDAwMCE="]  # dev only
 
+# Repeat detection's keyed hashes (linkage/keys.py), newest secret first: LINKAGE_KEY, or
+# LINKAGE_KEYS while an old secret is still needed to match keys made with it. Its own
+# secret, never SECRET_KEY or an encryption key (`check --deploy` refuses both).
+LINKAGE_KEYS = env_list("LINKAGE_KEY") + env_list("LINKAGE_KEYS")
+if not LINKAGE_KEYS and DEBUG:
+    LINKAGE_KEYS = ["dev-only-linkage-key-never-use-in-production"]  # dev only
+# Keys outlive a concluded situation's identity this long, so a return within it is seen.
+REPEAT_WINDOW_DAYS = env_int("REPEAT_WINDOW_DAYS", 365)
+# How many blocking rules must agree for a possible repeat (measured: bench_linkage).
+LINKAGE_THRESHOLD = env_int("LINKAGE_THRESHOLD", 3)
+
 ALLOWED_HOSTS = env_list("ALLOWED_HOSTS", "127.0.0.1,localhost" if DEBUG else "")
 CSRF_TRUSTED_ORIGINS = env_list("CSRF_TRUSTED_ORIGINS")
 SITE_URL = env("SITE_URL", "http://127.0.0.1:8000").rstrip("/")
@@ -89,6 +100,7 @@ INSTALLED_APPS = [
     "meetings",
     "dashboard",
     "barriers",
+    "linkage",
     "privacy",
     "ops",
     "demo",

@@ -9,6 +9,7 @@ from django.core.exceptions import ImproperlyConfigured
 REQUIRED = [
     ("SECRET_KEY", "Django's signing key"),
     ("FIELD_ENCRYPTION_KEYS", "the keys that encrypt identifying details"),
+    ("LINKAGE_KEYS", "LINKAGE_KEY, the secret that makes repeat-detection keys"),
     ("EMAIL_HOST", "the SMTP server for invitations and reminders"),
 ]
 

@@ -43,6 +43,7 @@ urlpatterns = [
     path("", include("meetings.urls")),
     path("", include("dashboard.urls")),
     path("", include("barriers.urls")),
+    path("", include("linkage.urls")),
     path("", include("privacy.urls")),
 ]
 

@@ -42,7 +42,7 @@ class RiskFactorAdmin(AdministratorOnly, admin.ModelAdmin):
 
 @admin.register(ConclusionReason)
 class ConclusionReasonAdmin(ListAdmin):
-    list_display = ["name", "outcome", "position", "active"]
+    list_display = ["name", "outcome", "kind", "rtd_code", "position", "active"]
 
 
 admin.site.register(ProtectiveFactor, ListAdmin)

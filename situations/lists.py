@@ -142,19 +142,59 @@ SERVICES = [
     gettext_noop("Victim services"),
     gettext_noop("Youth services"),
 ]
+# (name, outcome, kind, RTD code, the name it had before kinds and codes existed).
 CONCLUSIONS = [
-    (gettext_noop("Risk lowered — connected to services"), "lowered"),
-    (gettext_noop("Risk lowered — informed of services"), "lowered"),
-    (gettext_noop("Risk lowered — other"), "lowered"),
-    (gettext_noop("Still AER — refused services"), "still_aer"),
-    (gettext_noop("Still AER — could not locate"), "still_aer"),
+    (
+        gettext_noop("Risk lowered — connected and engaged with services"),
+        "lowered",
+        "engaged",
+        "lowered_connected",
+        "Risk lowered — connected to services",
+    ),
+    (
+        gettext_noop("Risk lowered — informed of services only"),
+        "lowered",
+        "informed",
+        "lowered_informed",
+        "Risk lowered — informed of services",
+    ),
+    (
+        gettext_noop("Risk lowered by other means"),
+        "lowered",
+        "other_means",
+        "lowered_other",
+        "Risk lowered — other",
+    ),
+    (
+        gettext_noop("Still AER — declined services"),
+        "still_aer",
+        "declined",
+        "aer_declined",
+        "Still AER — refused services",
+    ),
+    (
+        gettext_noop("Still AER — could not be located"),
+        "still_aer",
+        "not_located",
+        "aer_not_located",
+        "Still AER — could not locate",
+    ),
     (
         gettext_noop(
             "Still AER — referred to another process (child protection, emergency, police)"
         ),
         "still_aer",
+        "other_process",
+        "aer_other_process",
+        "Still AER — referred to another process (child protection, emergency, police)",
     ),
-    (gettext_noop("Rejected (threshold not met)"), "rejected"),
+    (
+        gettext_noop("Rejected (threshold not met)"),
+        "rejected",
+        "rejected",
+        "rejected",
+        "Rejected (threshold not met)",
+    ),
 ]
 
 
@@ -168,7 +208,7 @@ def seeded_names() -> list[str]:
     names = []
     for category, factors in RISK_TAXONOMY.items():
         names += [category, *factors]
-    return names + PROTECTIVE + STUDY_FLAGS + SERVICES + [name for name, _ in CONCLUSIONS]
+    return names + PROTECTIVE + STUDY_FLAGS + SERVICES + [row[0] for row in CONCLUSIONS]
 
 
 def seed(apps, schema_editor=None):
@@ -189,7 +229,14 @@ def seed(apps, schema_editor=None):
         for position, name in enumerate(names):
             Model.objects.get_or_create(name=name, defaults={"position": position})
     ConclusionReason = apps.get_model("situations", "ConclusionReason")
-    for position, (name, outcome) in enumerate(CONCLUSIONS):
-        ConclusionReason.objects.get_or_create(
-            name=name, defaults={"outcome": outcome, "position": position}
-        )
+    coded = any(f.name == "kind" for f in ConclusionReason._meta.get_fields())
+    for position, (name, outcome, kind, code, former) in enumerate(CONCLUSIONS):
+        if not coded:  # the migrations before kinds and codes (0006 adds them)
+            ConclusionReason.objects.get_or_create(
+                name=name, defaults={"outcome": outcome, "position": position}
+            )
+            continue
+        reason = ConclusionReason.objects.filter(name__in=[name, former]).first()
+        reason = reason or ConclusionReason(position=position, outcome=outcome)
+        reason.name, reason.kind, reason.rtd_code = name, kind, code
+        reason.save()

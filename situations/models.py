@@ -103,7 +103,26 @@ class ConclusionReason(ListItem):
         STILL_AER = "still_aer", _("Still acutely elevated")
         REJECTED = "rejected", _("Rejected")
 
+    class Kind(models.TextChoices):
+        """What became of the person: the outcomes that last are counted by these (the
+        dashboard's re-referral rate), whatever the list's wording."""
+
+        ENGAGED = "engaged", _("Connected and engaged with services")
+        INFORMED = "informed", _("Informed of services only")
+        DECLINED = "declined", _("Declined")
+        NOT_LOCATED = "not_located", _("Could not be located")
+        OTHER_MEANS = "other_means", _("Risk lowered by other means")
+        OTHER_PROCESS = "other_process", _("Referred to another process")
+        REJECTED = "rejected", _("Rejected")
+
     outcome = models.CharField(_("outcome"), max_length=20, choices=Outcome.choices)
+    # Database defaults: the previous version, serving while this migrates, inserts reasons
+    # without these columns (docs/operations.md, "Upgrades").
+    kind = models.CharField(
+        _("kind"), max_length=20, choices=Kind.choices, blank=True, db_default=""
+    )
+    # The code the RTD export writes (docs/exports.md), so renaming a reason changes no file.
+    rtd_code = models.CharField(_("RTD code"), max_length=30, blank=True, db_default="")
 
     class Meta(ListItem.Meta):
         verbose_name = _("conclusion reason")

@@ -44,7 +44,13 @@ from .models import (
     SituationUserObjectPermission,
     Status,
 )
-from .signals import clock_reopened, first_contact_made, situation_changed
+from .signals import (
+    clock_reopened,
+    first_contact_made,
+    identity_saved,
+    retention_swept,
+    situation_changed,
+)
 
 PERMS = ("view_identity", "log_response")
 
@@ -466,6 +472,13 @@ def save_person(
                 setattr(details, name, value.strip())
             details.full_clean(exclude=["person"])
             details.save()
+        if identity is not None:
+            # The one write path of identity: repeat detection makes its keys from it here, in
+            # memory (linkage/); a name left empty leaves the person without keys.
+            typed = identity if identity.full_name.strip() else None
+            identity_saved.send(
+                sender=Situation, situation=situation, person=person, identity=typed
+            )
         situation_factors = set(
             situation.risk_factors.filter(person__isnull=True).values_list("factor_id", flat=True)
         )
@@ -526,6 +539,7 @@ def purge_expired_identities(now: datetime | None = None) -> int:
             concluded_at__lte=cutoff,
         ).values_list("pk", flat=True)
         purged += sum(purge_identity(pk, now=now) for pk in list(due))
+    retention_swept.send(sender=Situation, now=now)
     return purged
 
 

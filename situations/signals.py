@@ -13,3 +13,12 @@ clock_reopened = django.dispatch.Signal()
 # "reassigned", "update"). Situations know no meeting (docs/design.md §3): the
 # meetings app listens, and keeps the next agenda in step.
 situation_changed = django.dispatch.Signal()
+
+# Sent inside the transaction of `save_person` with the identity as typed (`identity`: the
+# services' Identity, or None when the person has none), so repeat detection can make its
+# keys from it in memory; nothing else receives the cleartext, and receivers store none of it.
+identity_saved = django.dispatch.Signal()
+
+# Sent by the retention sweep (`now`): whatever else has a retention period (the linkage
+# keys' repeat window) is purged by the same beat task.
+retention_swept = django.dispatch.Signal()

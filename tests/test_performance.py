@@ -25,7 +25,8 @@ BUDGET = {
     "meeting in progress": 13,
     "meeting poll (unchanged)": 5,
     "site situation list": 11,
-    # One of them says whether the person was told (read for the lead and identity holders).
+    # One says whether the person was told (ledger/), one reads the possible-repeat panel
+    # (linkage/).
     "situation detail": 15,
     "my agency's situations": 6,
     "steering dashboard (quarter)": 9,

@@ -95,7 +95,11 @@ def test_production_refuses_to_start_without_its_secrets():
     from focus.startup import require_production_settings
 
     conf = SimpleNamespace(
-        DEBUG=False, SECRET_KEY="x" * 50, EMAIL_HOST="smtp.example.org", FIELD_ENCRYPTION_KEYS=[]
+        DEBUG=False,
+        SECRET_KEY="x" * 50,
+        EMAIL_HOST="smtp.example.org",
+        FIELD_ENCRYPTION_KEYS=[],
+        LINKAGE_KEYS=["l"],
     )
     with pytest.raises(ImproperlyConfigured, match="FIELD_ENCRYPTION_KEYS"):
         require_production_settings(conf)
@@ -103,4 +107,7 @@ def test_production_refuses_to_start_without_its_secrets():
     require_production_settings(conf)  # all set: it starts
     conf.SECRET_KEY = ""
     with pytest.raises(ImproperlyConfigured, match="SECRET_KEY"):
+        require_production_settings(conf)
+    conf.SECRET_KEY, conf.LINKAGE_KEYS = "x" * 50, []
+    with pytest.raises(ImproperlyConfigured, match="LINKAGE_KEY"):
         require_production_settings(conf)

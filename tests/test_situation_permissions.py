@@ -80,6 +80,12 @@ MATRIX = [
     ("situation_told", "concluded", "get", {"bob"}, 200),
     ("situation_told", "rejected", "get", set(), 200),
     ("situation_told", "concluded", "post", {"bob"}, 200),  # empty form: errors shown
+    # A possible repeat is linked or dismissed by the chairs only (empty: told, sent back).
+    ("repeat_decide", "submitted", "post", {"carol"}, 302),
+    ("repeat_decide", "open", "post", {"carol"}, 302),
+    ("repeat_decide", "draft", "post", set(), 302),
+    # Concluded: still the chair's situation, so she is told it is too late (WrongState).
+    ("repeat_decide", "concluded", "post", {"carol"}, 302),
 ]
 
 
