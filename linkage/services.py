@@ -161,6 +161,35 @@ def matches(situation: Situation, *, today: date | None = None) -> set[int]:
     return found
 
 
+def persons_like(full_name: str, date_of_birth: date | None) -> set[int]:
+    """The persons (ids) whose keys agree with an identity typed for an access request, by
+    the same rule as a repeat (a nickname, a swapped day and month, a dropped accent still
+    find the person), whatever their situation's state: the caller bounds it by retention.
+    The identity is held in memory only."""
+    found, exact = keys.material(
+        keys.Subject(full_name=full_name, date_of_birth=str(date_of_birth or "")),
+        "person",
+        today=timezone.localdate(),
+    )
+    digests = {
+        keys.digest(s, item): int(item.rule) for s in keys.secrets_in_use() for item in found
+    }
+    if not digests:
+        return set()
+    by_person: dict[int, tuple[set[int], bool]] = {}
+    rows = LinkageKey.objects.filter(digest__in=list(digests)).values_list(
+        "person_id", "digest", "born_exactly"
+    )
+    for person_id, digest_, candidate_exact in rows:
+        rules, _exact = by_person.setdefault(person_id, (set(), candidate_exact))
+        rules.add(digests[digest_])
+    return {
+        person_id
+        for person_id, (rules, candidate_exact) in by_person.items()
+        if agrees(rules, exact, candidate_exact)
+    }
+
+
 def _start_of(day: date) -> datetime:
     return timezone.make_aware(datetime.combine(day, datetime.min.time()))
 

@@ -27,6 +27,7 @@ from django.utils.translation import gettext_lazy as _
 from core.audit import acting
 from ledger import services as ledger
 from ledger.models import ConsentRecord, CorrectionRecord, Disclosure, TellingRecord
+from linkage.services import persons_like
 from situations.audit import log_access
 from situations.models import (
     IDENTITY_FIELDS,
@@ -69,19 +70,28 @@ class Search:
 
 
 def matching_persons(search: Search) -> list[int]:
-    """The affected persons (ids) whose identity matches, within retention.
-
-    Matching goes through the encrypted identity here. Where repeat detection's linkage keys
-    exist (issue 16), the persons they find are to be added in this function, so that the
-    report, the correction and the audit entry all follow from one list."""
+    """The affected persons (ids) whose identity matches, within retention: through the
+    encrypted identity (the name as typed, accents, case and spacing aside), and through
+    repeat detection's linkage keys (a nickname, a swapped day and month, another spelling
+    that sounds the same), so that the report, the correction and the audit entry all follow
+    from one list. Keys outlive the identity for the repeat window; only persons whose
+    identity is still held count, since the report is of what the table holds."""
     rows = IdentifyingDetails.objects.filter(
         person__situation__identity_purged_at__isnull=True
     ).values_list("person_id", "full_name", "date_of_birth")
-    return sorted(
+    found = {
         person_id
         for person_id, full_name, born in rows.iterator(chunk_size=500)
         if search.matches(full_name, born)
-    )
+    }
+    similar = persons_like(search.full_name, search.date_of_birth) - found
+    if similar:
+        found |= set(
+            IdentifyingDetails.objects.filter(
+                person_id__in=similar, person__situation__identity_purged_at__isnull=True
+            ).values_list("person_id", flat=True)
+        )
+    return sorted(found)
 
 
 @dataclass

@@ -83,6 +83,23 @@ def test_a_person_typed_differently_is_found_and_a_stranger_is_not(cast, scenari
     assert matching_persons(Search("Never Recorded Person")) == []
 
 
+def test_linkage_keys_find_the_person_typed_with_day_and_month_swapped(cast, scenario):
+    """The name as typed and a birth date with day and month swapped: the encrypted identity
+    alone misses it (another date), repeat detection's keys find it, by the rule of a
+    repeat; a namesake born in another year is still not found."""
+    from datetime import date
+
+    situation, _other = scenario
+    person = situation.affected_persons.get().pk
+    swapped = Search(f"zoe {MARKER} ortiz", date(1990, 3, 2))
+    assert not any(
+        swapped.matches(row.full_name, row.date_of_birth)
+        for row in IdentifyingDetails.objects.filter(person_id=person)
+    )
+    assert matching_persons(swapped) == [person]
+    assert matching_persons(Search(f"zoe {MARKER} ortiz", date(1971, 6, 9))) == []
+
+
 def test_a_purged_situation_is_no_longer_found(cast, scenario):
     situation, _other = scenario
     later = timezone.now() + timedelta(days=cast.rex.retention_days + 1)
