@@ -14,11 +14,12 @@ from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from access.decorators import requires
-from agencies.models import Site
+from agencies.models import Agency, Site
 from core.adapter import attempt
 from core.confirm import ask, confirmed
 from core.errors import NotFound
 from core.forms import posted as _posted
+from ledger.models import TellingRecord
 
 from . import confirmations, services
 from .audit import log_access
@@ -49,12 +50,20 @@ from .models import (
 )
 
 
-def _situation(request: HttpRequest, code: str, reference: str, action: str = "view", can=False):
+def _situation(
+    request: HttpRequest,
+    code: str,
+    reference: str,
+    action: str = "view",
+    can=False,
+    annotations=None,
+):
     """Lookup and authorization in one: what the person may not see does not exist. A page
     opens only in a state that allows its action; a form posted after the state changed
     reaches the service, which says what happened (WrongState) instead of a bare 404."""
     return (
-        Situation.objects.select_related(
+        Situation.objects.annotate(**(annotations or {}))
+        .select_related(
             "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
         )
         # The gate reads them to answer "assisting"; the pages show them.
@@ -194,12 +203,29 @@ def situation_create(request: HttpRequest, code: str) -> HttpResponse:
     return render(request, "situations/form.html", {"site": site, "form": form, "situation": None})
 
 
+def _latest_telling() -> dict:
+    """Whether the person was told, read along with the situation (the latest record)."""
+    latest = TellingRecord.objects.filter(situation=OuterRef("pk")).order_by("-recorded_at", "-pk")
+    return {
+        "_told_outcome": Subquery(latest.values("outcome")[:1]),
+        "_told_on": Subquery(latest.values("told_on")[:1]),
+        "_told_by": Subquery(latest.values("agency__short_name")[:1]),
+    }
+
+
+def _telling(situation: Situation) -> TellingRecord | None:
+    if not situation._told_outcome:
+        return None
+    told = TellingRecord(outcome=situation._told_outcome, told_on=situation._told_on)
+    told.agency = Agency(short_name=situation._told_by)  # for display only, never saved
+    return told
+
+
 @never_cache
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference, can=True)
+    situation = _situation(request, code, reference, can=True, annotations=_latest_telling())
     context = {
-        # Read only where the page shows it (the template asks once, under its condition).
-        "telling": situation.telling.select_related("agency").last,
+        "telling": _telling(situation),
         "situation": situation,
         "can": situation.can,
         "clock": clock_for(situation),

@@ -174,13 +174,13 @@ def test_every_seeded_list_item_has_a_french_entry():
 def test_list_items_read_in_the_language_of_the_moment():
     from situations.models import ConclusionReason, RiskFactor
 
-    reason = ConclusionReason.objects.get(name="Still AER — could not locate")
+    reason = ConclusionReason.objects.get(name="Still AER — could not be located")
     factor = RiskFactor.objects.get(name="Facing eviction")
     with translation.override("fr"):
         assert str(reason) == "Toujours RAE — introuvable"
         assert str(factor) == "Logement\u00a0: Menace d'expulsion"
     with translation.override("en"):
-        assert str(reason) == "Still AER — could not locate"
+        assert str(reason) == "Still AER — could not be located"
         assert factor.label == "Facing eviction"
     # A name an administrator typed has no entry and reads as typed.
     typed = ConclusionReason(name="Moved out of the province")

@@ -1,9 +1,7 @@
 """Each person's language (issue 15): chosen on any page, kept on the person, and used for
 everything sent to them, whoever caused it.
 
-The French catalogue is written on another branch; until it is merged, what is checked here
-is what Django's own French already gives (dates, the lang attribute, Content-Language), not
-our wording. The lead extends the assertions marked FRENCH-WORDING once it is in.
+The dates, the lang attribute, Content-Language and the wording from our French catalogue.
 """
 
 import re
@@ -15,7 +13,7 @@ from django.conf import settings
 from django.core import mail
 from django.test import Client
 from django.urls import reverse
-from django.utils import formats, timezone, translation
+from django.utils import timezone, translation
 
 from agencies.models import User
 from tests.conftest import PASSWORD
@@ -181,8 +179,10 @@ def test_a_pdf_is_in_the_language_of_the_person_downloading_it(client, cast):
 
 
 def _due(situation, language):
+    from core.templatetags.when import when
+
     with translation.override(language):
-        return formats.date_format(timezone.localtime(situation.response_due_at), "l j F, H:i")
+        return when(timezone.localtime(situation.response_due_at), "LONG_DAY_TIME")
 
 
 @pytest.mark.worker
@@ -218,12 +218,13 @@ def test_a_french_representative_gets_a_french_reminder_from_a_chairs_english_de
         by_person.setdefault(message.to[0], []).append(message)
     assert len(by_person[cast.bob.email]) == 2 and len(by_person[cast.carol.email]) == 2
     french, english = _due(situation, "fr"), _due(situation, "en")
-    assert french != english  # "jeudi 3 décembre" against "Thursday 3 December"
+    assert french != english  # "jeudi 3 décembre à 14 h 30" against "Thursday 3 December, 14:30"
     for message in by_person[cast.bob.email]:
         assert message.extra_headers["Content-Language"] == "fr"
         assert french in message.body and english not in message.body
-        # FRENCH-WORDING: once the catalogue is merged, also assert the French subject and
-        # body text here (e.g. "premier contact" in message.subject).
+        # The wording too, from the French catalogue, in the subject and the body.
+        assert "premier contact" in message.subject or "première intervention" in message.subject
+        assert "a été acceptée" in message.body and "was accepted" not in message.body
     for message in by_person[cast.carol.email]:
         assert message.extra_headers["Content-Language"] == "en"
         assert english in message.body

@@ -49,6 +49,7 @@ def _environment(var: Path, **extra) -> dict[str, str]:
         "DATABASE_URL": _database_url(),
         "SECRET_KEY": SECRET,
         "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+        "LINKAGE_KEY": ",".join(settings.LINKAGE_KEYS),
         "VAR_DIR": str(var),
         "LOG_LEVEL": "INFO",
         **extra,

@@ -282,6 +282,7 @@ class Command(BaseCommand):
             "DEBUG": "0",
             "SECRET_KEY": self.secret,
             "FIELD_ENCRYPTION_KEYS": ",".join(settings.FIELD_ENCRYPTION_KEYS),
+            "LINKAGE_KEY": ",".join(settings.LINKAGE_KEYS),
             "EMAIL_HOST": "smtp.bench.invalid",
             "ALLOWED_HOSTS": "127.0.0.1",
             "SECURE_SSL_REDIRECT": "0",
