@@ -9,6 +9,7 @@ situations, 1,000 of them due) and the time a chair's decision takes to reach a 
 screen through the agenda poll.
 """
 
+import http.client
 import json
 import logging
 import os
@@ -710,9 +711,13 @@ def _follow(agenda: str, cookie: str, state: dict, seen: threading.Event) -> Non
             agenda + str(state["revision"]) + "&wait=1",
             headers={"Cookie": cookie, "HX-Request": "true"},
         )
-        with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  # nosec B310
-            response.read()
-            status, again = response.status, response.headers.get("X-Follow-Again")
+        try:
+            with urllib.request.urlopen(request, timeout=30) as response:  # noqa: S310  # nosec B310
+                response.read()
+                status, again = response.status, response.headers.get("X-Follow-Again")
+        except (OSError, http.client.HTTPException):
+            # A dropped wait: the page asks again a second later, and so does this.
+            status, again = None, None
         if status == 200 and state["sent"] is not None:
             state["seen"] = time.perf_counter()
             seen.set()
