@@ -526,6 +526,8 @@ class Command(BaseCommand):
             time.sleep(0.37 * (n % 3))  # decisions land at different points of the poll cycle
             body = (
                 f"action=reject&reject-version={item.version}&reject-rejection_reason=not_aer"
+                # What the confirmation dialog adds when the chair says yes.
+                "&confirmed=yes"
             ).encode()
             url = f"{base}/{meeting_page.path.strip('/')}/items/{item.situation.reference}/decide/"
             request = urllib.request.Request(  # noqa: S310
