@@ -338,27 +338,33 @@ def test_check_deploy_demands_its_own_secret(settings):
     assert linkage_key_set(None) == []
 
 
+def _submitted_subject(cast, subject_type, narrative, label, identity):
+    """A submitted group or place: only its name or address identifies it."""
+    record = services.Record(
+        subject_type=subject_type,
+        age_group="na",
+        gender="na",
+        narrative=narrative,
+        risk_factors=list(RiskFactor.objects.order_by("pk")[:1]),
+    )
+    situation = services.create_draft(cast.alice, cast.rex, record)
+    services.save_person(
+        cast.alice,
+        situation,
+        person=None,
+        label=label,
+        age_group="na",
+        gender="na",
+        identity=identity,
+    )
+    return services.submit(cast.alice, situation)
+
+
 def test_groups_link_by_their_name(cast):
     def group(name):
-        factors = list(RiskFactor.objects.order_by("pk")[:1])
-        record = services.Record(
-            subject_type="group",
-            age_group="na",
-            gender="na",
-            narrative="A group of youths at risk.",
-            risk_factors=factors,
+        return _submitted_subject(
+            cast, "group", "A group of youths at risk.", "Group", services.Identity(full_name=name)
         )
-        situation = services.create_draft(cast.alice, cast.rex, record)
-        services.save_person(
-            cast.alice,
-            situation,
-            person=None,
-            label="Group",
-            age_group="na",
-            gender="na",
-            identity=services.Identity(full_name=name),
-        )
-        return services.submit(cast.alice, situation)
 
     earlier = group("The Kipling Crew")
     _three_months_ago(earlier)
@@ -368,25 +374,13 @@ def test_groups_link_by_their_name(cast):
 
 def test_places_link_by_their_address(cast):
     def place(location):
-        factors = list(RiskFactor.objects.order_by("pk")[:1])
-        record = services.Record(
-            subject_type="location",
-            age_group="na",
-            gender="na",
-            narrative="A vacant building used by several people at risk.",
-            risk_factors=factors,
+        return _submitted_subject(
+            cast,
+            "location",
+            "A vacant building used by several people at risk.",
+            "Place",
+            services.Identity(full_name="The old mill", location=location),
         )
-        situation = services.create_draft(cast.alice, cast.rex, record)
-        services.save_person(
-            cast.alice,
-            situation,
-            person=None,
-            label="Place",
-            age_group="na",
-            gender="na",
-            identity=services.Identity(full_name="The old mill", location=location),
-        )
-        return services.submit(cast.alice, situation)
 
     earlier = place("1200 Kipling Avenue, Unit 4")
     _three_months_ago(earlier)
