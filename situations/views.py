@@ -290,11 +290,13 @@ def situation_withdraw(request: HttpRequest, code: str, reference: str) -> HttpR
     )
 
 
-def _chair_decision(
+def _situation_step(
     request, code, reference, action, make_form, step, success, title, button, confirmation=None
 ):
-    """The chair's decision pages: a form, a service call, and back to the situation. Bad
-    input stays on the form; a step that cannot be undone is confirmed first."""
+    """A one-form step on a situation (the chair's decisions; consent and telling, recorded
+    by the agencies the policy names): a form, a service call, and back to the situation.
+    Who may take the step is the policy's `action`. Bad input stays on the form; a step that
+    cannot be undone is confirmed first."""
     situation = _situation(request, code, reference, action)
     form = make_form(_posted(request), situation)
     if request.method == "POST" and form.is_valid():
@@ -317,7 +319,7 @@ def _chair_decision(
 
 @never_cache
 def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    return _chair_decision(
+    return _situation_step(
         request,
         code,
         reference,
@@ -337,7 +339,7 @@ def situation_accept(request: HttpRequest, code: str, reference: str) -> HttpRes
 
 @never_cache
 def situation_reassign(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    return _chair_decision(
+    return _situation_step(
         request,
         code,
         reference,
@@ -352,7 +354,7 @@ def situation_reassign(request: HttpRequest, code: str, reference: str) -> HttpR
 
 @never_cache
 def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    return _chair_decision(
+    return _situation_step(
         request,
         code,
         reference,
@@ -370,7 +372,7 @@ def situation_reject(request: HttpRequest, code: str, reference: str) -> HttpRes
 
 @never_cache
 def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    return _chair_decision(
+    return _situation_step(
         request,
         code,
         reference,
@@ -388,7 +390,7 @@ def situation_conclude(request: HttpRequest, code: str, reference: str) -> HttpR
 
 @never_cache
 def situation_consent(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    return _chair_decision(
+    return _situation_step(
         request,
         code,
         reference,
@@ -410,7 +412,7 @@ def situation_consent(request: HttpRequest, code: str, reference: str) -> HttpRe
 
 @never_cache
 def situation_told(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    return _chair_decision(
+    return _situation_step(
         request,
         code,
         reference,
