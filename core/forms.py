@@ -20,7 +20,25 @@ def _out_of_range(value) -> bool:
         return False  # not a number at all: Django's own validation says so
 
 
+class ReadOnceChoiceIterator(forms.models.ModelChoiceIterator):
+    """A select's options read by one plain query, kept for the request. Django's iterator
+    reads them through `QuerySet.iterator()`, which on PostgreSQL is a server-side cursor
+    (DECLARE, FETCH, CLOSE): three round trips for a dozen agencies, and counted once more
+    by `len()`. The lists here are short, and the queryset's own cache holds them."""
+
+    def __iter__(self):
+        if self.field.empty_label is not None:
+            yield ("", self.field.empty_label)
+        for obj in self.queryset:
+            yield self.choice(obj)
+
+    def __len__(self):
+        return len(self.queryset) + (1 if self.field.empty_label is not None else 0)
+
+
 class BoundedModelChoiceField(forms.ModelChoiceField):
+    iterator = ReadOnceChoiceIterator
+
     def to_python(self, value):
         if value not in self.empty_values and _out_of_range(value):
             raise ValidationError(self.error_messages["invalid_choice"], code="invalid_choice")
@@ -28,6 +46,8 @@ class BoundedModelChoiceField(forms.ModelChoiceField):
 
 
 class BoundedModelMultipleChoiceField(forms.ModelMultipleChoiceField):
+    iterator = ReadOnceChoiceIterator
+
     def clean(self, value):
         if isinstance(value, (list, tuple)):
             for item in value:

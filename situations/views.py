@@ -48,6 +48,7 @@ from .models import (
     SituationRiskFactor,
     Status,
 )
+from .rows import list_rows
 
 
 def _situation(
@@ -119,21 +120,8 @@ def _risk_factors(situation: Situation) -> list[dict]:
 def situation_list(request: HttpRequest, code: str) -> HttpResponse:
     site = _site(request, code, can=["start_situation", "export_rows"])
     form = SituationFilterForm(request.GET or None, site=site)
-    risks = (
-        SituationRiskFactor.objects.filter(situation=OuterRef("pk"), person__isnull=True)
-        .order_by()
-        .values("situation")
-        .annotate(n=Count("pk"))
-        .values("n")
-    )
-    situations = (
-        Situation.objects.restrict(request.user)
-        .filter(site=site)
-        .select_related("originating_agency", "lead_agency")
-        # A correlated count, not a join: PostgreSQL works it out for the 50 rows shown only.
-        .annotate(risk_count=Coalesce(Subquery(risks), 0))
-        .order_by("-created_at")
-    )
+    situations = Situation.objects.restrict(request.user).filter(site=site)
+    order = ["-created_at"]
     if form.is_valid():
         data = form.cleaned_data
         if data["q"]:
@@ -158,15 +146,33 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
             )
         if data["sort"] == "clock":
             # Running clocks first, the least time left first; then the rest, newest first.
-            situations = situations.order_by(
+            order = [
                 Case(
                     When(status=Status.OPEN, first_contact_at__isnull=True, then=0),
                     default=1,
                 ),
                 F("response_due_at").asc(nulls_last=True),
                 "-created_at",
-            )
-    page = Paginator(situations, 50).get_page(request.GET.get("page"))
+            ]
+    page = Paginator(situations.order_by(*order), 50).get_page(request.GET.get("page"))
+    # The page's 50 ids first (a subquery), then their rows with what is shown beside them.
+    # In one query the planner misjudged how many rows the privacy filter leaves (an OR
+    # over the same site twice) and joined and counted every situation of the site before
+    # sorting; this way the joins and the correlated count are for the 50 rows only.
+    risks = (
+        SituationRiskFactor.objects.filter(situation=OuterRef("pk"), person__isnull=True)
+        .order_by()
+        .values("situation")
+        .annotate(n=Count("pk"))
+        .values("n")
+    )
+    page.object_list = list(
+        Situation.objects.filter(pk__in=page.object_list.values("pk"))
+        .select_related("originating_agency", "lead_agency")
+        .defer("narrative")  # not shown in a list
+        .annotate(risk_count=Coalesce(Subquery(risks), 0))
+        .order_by(*order)
+    )
     now = timezone.now()
     for situation in page:
         situation.clock = clock_for(situation, now)
@@ -179,6 +185,7 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
             "site": site,
             "form": form,
             "page": page,
+            "rows": list_rows(page, site),
             "query": query.urlencode(),
             "can": site.can,
         },
@@ -234,6 +241,7 @@ def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpRes
         "risk_factors": _risk_factors(situation),
         "persons": situation.affected_persons.all(),
         "assisting": list(situation.assisting_agencies.all()),
+        "listed": situation.listed() if situation.status != Status.REJECTED else None,
     }
     return render(request, "situations/detail.html", context)
 
