@@ -104,6 +104,11 @@ class SiteQuerySet(RestrictedQuerySet):
     gate = SiteGate()
 
 
+# The longest response window a table may set: the dashboard relies on it (a period that
+# ended longer ago has no running clock left to pass its deadline).
+RESPONSE_WINDOW_MAX_HOURS = 168
+
+
 class Site(models.Model):
     """A situation table, e.g. FOCUS Rexdale. Its code prefixes reference numbers and URLs."""
 
@@ -127,7 +132,7 @@ class Site(models.Model):
     response_window_hours = models.PositiveSmallIntegerField(
         _("response window (hours)"),
         default=48,
-        validators=[MinValueValidator(1), MaxValueValidator(168)],
+        validators=[MinValueValidator(1), MaxValueValidator(RESPONSE_WINDOW_MAX_HOURS)],
     )
     item_minutes = models.PositiveSmallIntegerField(
         _("target minutes per agenda item"),

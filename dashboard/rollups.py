@@ -158,7 +158,13 @@ def fingerprints(site_ids, start: date, end: date) -> dict[tuple[int, date], str
         (
             base.filter(_accepted_between(start, end)),
             "accepted_at",
-            {"due": Count("pk", filter=Q(first_contact_at__isnull=True, response_due_at__lte=now))},
+            # Counted on a column the index holds (never NULL where the filter holds).
+            {
+                "due": Count(
+                    "response_due_at",
+                    filter=Q(first_contact_at__isnull=True, response_due_at__lte=now),
+                )
+            },
         ),
         (
             base.filter(status=Status.CONCLUDED, concluded_on__range=(start, end)),
@@ -172,7 +178,9 @@ def fingerprints(site_ids, start: date, end: date) -> dict[tuple[int, date], str
         rows = (
             queryset.annotate(y=ExtractYear(date_field), m=ExtractMonth(date_field))
             .values("site_id", "y", "m")
-            .annotate(n=Count("pk"), last=Max("updated_at"), **extra)
+            # COUNT(*), not COUNT(id): the month indexes include every column read here
+            # but the id, and an index-only scan halves the time of each grouping.
+            .annotate(n=Count("*"), last=Max("updated_at"), **extra)
             .order_by()
         )
         for row in rows:

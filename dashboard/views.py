@@ -2,6 +2,7 @@
 (their own sites). No page here lists an individual situation."""
 
 import hashlib
+from datetime import timedelta
 
 from auditlog.models import LogEntry
 from django.core.cache import cache
@@ -14,7 +15,7 @@ from django.utils.translation import gettext_lazy as _
 from django.views.decorators.cache import never_cache
 
 from access.decorators import requires
-from agencies.models import Site
+from agencies.models import RESPONSE_WINDOW_MAX_HOURS, Site
 from barriers.models import Barrier, BarrierLink
 from barriers.services import open_barrier_evidence
 from core import exports
@@ -51,18 +52,31 @@ def _log_export(user, what: str, site: Site | None = None) -> None:
 FIGURES_SECONDS = 60 * 60
 
 
-def _data_version() -> str:
-    """Changes whenever any situation or barrier is added or changed, and whenever a running
-    response clock passes its deadline (the response promise counts it from then). Situations
+# A period that ended longer ago than the longest response window (and a day, for the local
+# day's edges) has every clock of its situations settled: a deadline passing elsewhere does
+# not change its figures, so it does not change its key. Without this, every deadline passing
+# anywhere recomputed the committee's closed periods, and 20 people reading them at once each
+# waited for it (the quarter's p95 with 20 people).
+SETTLED_AFTER = timedelta(hours=RESPONSE_WINDOW_MAX_HOURS, days=1)
+
+
+def _data_version(clocks: bool = True) -> str:
+    """Changes whenever any situation or barrier is added or changed, and (with `clocks`)
+    whenever a running response clock passes its deadline (the response promise counts it
+    from then). Situations
     are never deleted, so the newest id and the latest change tell it, each read from the end
     of an index. It is global on purpose: filtering by 150 sites cost more than the rare
     recompute of one table's figures when another table's data changes."""
     state = Situation.objects.aggregate(changed=Max("updated_at"), last=Max("pk"))
     changed = state["changed"].timestamp() if state["changed"] else 0
     # From the running clocks' own partial index: the latest deadline already passed.
-    passed = Situation.objects.filter(
-        status=Status.OPEN, first_contact_at__isnull=True, response_due_at__lte=timezone.now()
-    ).aggregate(last=Max("response_due_at"))["last"]
+    passed = (
+        Situation.objects.filter(
+            status=Status.OPEN, first_contact_at__isnull=True, response_due_at__lte=timezone.now()
+        ).aggregate(last=Max("response_due_at"))["last"]
+        if clocks
+        else None
+    )
     barriers = BarrierLink.objects.aggregate(n=Count("pk"), last=Max("linked_at"))
     barrier_state = f"{barriers['n']}:{barriers['last'].timestamp() if barriers['last'] else 0}"
     statuses = Barrier.objects.aggregate(last=Max("updated_at"))["last"]
@@ -101,7 +115,7 @@ def _compute(request):
                 hashlib.sha256(",".join(sorted(s.code for s in chosen)).encode()).hexdigest(),
                 start.isoformat(),
                 end.isoformat(),
-                _data_version(),
+                _data_version(clocks=end + SETTLED_AFTER >= timezone.localdate()),
             ]
         )
         result = cache.get(key)

@@ -293,3 +293,38 @@ def test_cached_figures_follow_a_clock_past_its_deadline(client, cast, data):
         assert promise_shown() == "67%"  # 4 of the 6 resolved: contacted, or due
     with time_machine.travel(datetime(2026, 3, 12, 14, tzinfo=TZ), tick=False):
         assert promise_shown() == "44%"  # 4 of 9
+
+
+def test_a_settled_periods_figures_outlive_a_deadline_passing_elsewhere(client, cast, data):
+    """A period that ended longer ago than the longest response window has no clock left to
+    run out: a deadline passing today, elsewhere, leaves its cached figures alone (every
+    deadline anywhere used to recompute the committee's closed periods), while a period
+    with clocks still running follows it."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    def queries(params) -> int:
+        with CaptureQueriesContext(connection) as captured:
+            assert client.get("/dashboard/", params).status_code == 200
+        return len(captured)
+
+    settled = {"start": START, "end": END}
+    running = {"start": "2026-07-01", "end": "2026-08-31"}
+    with time_machine.travel(datetime(2026, 8, 1, 12, tzinfo=TZ), tick=False):
+        client.force_login(cast.carol)
+        client.get("/")  # the session's first request records its start
+        accepted = datetime(2026, 7, 31, 13, tzinfo=TZ)
+        Situation.objects.filter(pk=data[0].pk).update(
+            status="open",
+            accepted_at=accepted,
+            response_due_at=accepted + timedelta(hours=24),  # due at 13:00 today
+            first_contact_at=None,
+        )
+        queries(settled), queries(running)  # computed and cached
+        cached, cached_running = queries(settled), queries(running)
+    with time_machine.travel(datetime(2026, 8, 1, 14, tzinfo=TZ), tick=False):
+        client.logout()  # two hours on, idle: signed in again
+        client.force_login(cast.carol)
+        client.get("/")
+        assert queries(settled) == cached
+        assert queries(running) > cached_running  # computed again
