@@ -38,7 +38,13 @@ from __future__ import annotations
 from collections.abc import Hashable, Iterable
 from dataclasses import dataclass, field
 
+# NumPy and SciPy at import, not at the first check: SciPy's optimizer takes most of a second
+# to import, and each web process paid it on its first committee page (focus/wsgi.py imports
+# the views, and so this, before a process serves anything).
+import numpy as np
 from django.utils.translation import gettext_lazy as _
+from scipy.optimize import Bounds, LinearConstraint, milp
+from scipy.sparse import lil_array
 
 THRESHOLD = 5
 MASK = "<5"
@@ -322,12 +328,7 @@ class _Protector:
         return self._feasible(key, 1) and self._feasible(key, THRESHOLD - 1)
 
     def _feasible(self, key: Key, value: int) -> bool:
-        import numpy as np
-        from scipy.optimize import Bounds, LinearConstraint, milp
-
         if self._matrix is None:
-            from scipy.sparse import lil_array
-
             matrix = lil_array((max(len(self.pub.sums), 1), len(self.keys)))
             for row, (total, parts) in enumerate(self.pub.sums):
                 matrix[row, self.index[total]] += 1

@@ -316,7 +316,7 @@ ROWS_AS_TEMPLATE = """{% load i18n %}{% for s in page %}
   <td role="cell" data-label="{% translate 'First response' %}">{% if s.clock %}{% include "situations/_clock.html" with clock=s.clock %}{% else %}—{% endif %}</td>
   <td role="cell" data-label="{% translate 'Risk factors' %}">{{ s.risk_count }}</td>
   <td role="cell" data-label="{% translate 'Created' %}"><time datetime="{{ s.created_at|date:'c' }}">{{ s.created_at|when:"DAY" }}</time></td>
-</tr>{% endfor %}"""
+</tr>{% endfor %}"""  # noqa: E501 (the template's own lines)
 
 
 @pytest.mark.parametrize("language", ["en", "fr"])
@@ -389,3 +389,31 @@ def test_a_situations_three_lists_come_in_one_query_each_in_its_order(cast, stor
     assert all(isinstance(f, ProtectiveFactor) for f in listed["protective"])
     assert {type(f) for f in listed["services"]} == {Service}
     assert StudyFlag.objects.exists()
+
+
+def test_a_web_process_loads_its_views_templates_and_catalogues_before_serving(monkeypatch):
+    """focus/warm.py, run by focus/wsgi.py: every template of templates/ compiled into the
+    cached loader, the views (and SciPy, for the committee's pages) imported, and a template
+    that does not compile stops the process instead of failing a person's request."""
+    import sys
+    from pathlib import Path
+
+    from django.template import TemplateSyntaxError, engines
+
+    from focus.warm import warm
+
+    assert warm() == len(list(Path("templates").rglob("*.html")))
+    assert {"dashboard.views", "core.disclosure", "scipy.optimize"} <= set(sys.modules)
+    cached = engines["django"].engine.template_loaders[0]  # Django's cached loader
+    assert "base.html" in cached.get_template_cache
+
+    from focus import warm as module
+
+    broken = engines["django"].engine.from_string
+    monkeypatch.setattr(
+        engines["django"].engine,
+        "get_template",
+        lambda name: broken("{% if %}") if name.endswith("base.html") else None,
+    )
+    with pytest.raises(TemplateSyntaxError):
+        module.warm()
