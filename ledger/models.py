@@ -145,6 +145,23 @@ class Told(models.TextChoices):
     UNREACHABLE = "unreachable", _("Not told: could not be reached")
 
 
+class TellingQuerySet(models.QuerySet):
+    """ "The latest record is the answer": the latest by when it was recorded, then by id."""
+
+    def newest_first(self):
+        return self.order_by("-recorded_at", "-pk")
+
+    def latest_outcomes(self) -> dict[int, str]:
+        """Each situation's answer, by situation id: the records read in order, the last
+        one winning (one pass over the records, not a subquery per situation)."""
+        latest: dict[int, str] = {}
+        for situation_id, outcome in self.order_by("situation_id", "recorded_at", "pk").values_list(
+            "situation_id", "outcome"
+        ):
+            latest[situation_id] = outcome
+        return latest
+
+
 class TellingRecord(ChoiceLabelsMixin, models.Model):
     """The lead agency says whether, and when, the person was told their information was
     shared, or why not. The latest record is the answer; earlier ones stay as history."""
@@ -159,6 +176,8 @@ class TellingRecord(ChoiceLabelsMixin, models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, null=True, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TellingQuerySet.as_manager()
 
     class Meta:
         ordering = ["recorded_at", "pk"]
@@ -190,6 +209,8 @@ class CorrectionRecord(models.Model):
         settings.AUTH_USER_MODEL, on_delete=models.PROTECT, related_name="+"
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
+
+    objects = TellingQuerySet.as_manager()
 
     class Meta:
         ordering = ["recorded_at", "pk"]

@@ -7,6 +7,8 @@ from enum import StrEnum
 
 from django.conf import settings
 from django.utils import timezone
+from django.utils.html import format_html
+from django.utils.safestring import SafeString
 from django.utils.translation import gettext_lazy as _
 from django.utils.translation import ngettext
 
@@ -54,6 +56,11 @@ class Clock:
     @property
     def hours_left(self) -> int:
         return int(self.remaining.total_seconds() // 3600)
+
+    def as_html(self) -> SafeString:
+        """The clock as every page shows it (templates/situations/_clock.html and the site
+        list's rows, situations/rows.py)."""
+        return format_html('<span class="clock clock-{}">{}</span>', self.state, str(self))
 
     def __str__(self) -> str:
         # Built here rather than in a template: a meeting shows 40 clocks, and a

@@ -21,14 +21,6 @@ from core.templatetags.when import named_format
 _REFERENCE = "REFERENCE"
 
 
-def clock_html(clock) -> str:
-    """As templates/situations/_clock.html."""
-    if not clock:
-        return ""
-    state = conditional_escape(clock.state)
-    return f'<span class="clock clock-{state}">{conditional_escape(clock)}</span>'
-
-
 def _status(situation) -> str:
     return (
         f'<span class="status status-{conditional_escape(situation.status)}">'
@@ -83,7 +75,7 @@ def list_rows(situations, site) -> SafeString:
                 lambda s: escape(s.lead_agency.short_name or "—") if s.lead_agency_id else "—",
                 s,
             ),
-            clock_html(s.clock) if s.clock else "—",
+            s.clock.as_html() if s.clock else "—",
             str(int(s.risk_count)),
             # Django's "c" is isoformat().
             f'<time datetime="{created.isoformat()}">{escape(date_format(created, day))}</time>',

@@ -212,7 +212,7 @@ def situation_create(request: HttpRequest, code: str) -> HttpResponse:
 
 def _latest_telling() -> dict:
     """Whether the person was told, read along with the situation (the latest record)."""
-    latest = TellingRecord.objects.filter(situation=OuterRef("pk")).order_by("-recorded_at", "-pk")
+    latest = TellingRecord.objects.filter(situation=OuterRef("pk")).newest_first()
     return {
         "_told_outcome": Subquery(latest.values("outcome")[:1]),
         "_told_on": Subquery(latest.values("told_on")[:1]),

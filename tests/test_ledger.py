@@ -247,6 +247,8 @@ def test_the_dashboard_counts_situations_by_basis_and_whether_the_person_was_tol
         accepted(cast)  # consent given at the table
     without = [accepted(cast, consent="not_obtained", reason="Unsafe to ask.") for _ in range(2)]
     told = services.conclude(cast.carol, without[0], reason)
+    # Answered twice: unreachable at first, told later. The latest record is the answer.
+    services.record_told(cast.bob, told, outcome="unreachable")
     services.record_told(cast.bob, told, outcome="told", told_on=timezone.localdate())
     services.conclude(cast.carol, without[1], reason)
     # An agency added later, after consent was withdrawn: acute risk, same situation counted once.
@@ -260,6 +262,7 @@ def test_the_dashboard_counts_situations_by_basis_and_whether_the_person_was_tol
     assert exact.table("disclosure_basis").total.value == 6
     told_rows = {label: cell.value for label, cell in exact.table("told").rows}
     assert told_rows["Told that their information was shared"] == 1
+    assert told_rows.get("Not told: could not be reached", 0) == 0
     assert told_rows["Not recorded"] == 1
     # The steering committee: the same small-cell control as every figure.
     steering = _quarter_figures(cast, suppressed=True)
