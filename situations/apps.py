@@ -7,4 +7,9 @@ class SituationsConfig(AppConfig):
     verbose_name = _("Situations")
 
     def ready(self) -> None:
-        from . import audit  # noqa: F401  (registers models with auditlog)
+        from . import (
+            audit,  # noqa: F401  (registers models with auditlog)
+            receivers,
+        )
+
+        receivers.connect()

@@ -1,15 +1,20 @@
 """Thin views: find through restrict(), call a service, render. Every page here is no-store."""
 
+import hashlib
+
 from auditlog.models import LogEntry
 from django.contrib import messages
+from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
 from django.http import HttpRequest, HttpResponse
 from django.shortcuts import get_object_or_404, redirect, render
+from django.template.loader import render_to_string
 from django.utils import timezone
+from django.utils.safestring import mark_safe
+from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
@@ -50,6 +55,8 @@ from .models import (
 )
 from .rows import list_rows
 
+fragments = caches["fragments"]
+
 
 def _situation(
     request: HttpRequest,
@@ -57,14 +64,12 @@ def _situation(
     reference: str,
     action: str = "view",
     can=False,
-    annotations=None,
 ):
     """Lookup and authorization in one: what the person may not see does not exist. A page
     opens only in a state that allows its action; a form posted after the state changed
     reaches the service, which says what happened (WrongState) instead of a bare 404."""
     return (
-        Situation.objects.annotate(**(annotations or {}))
-        .select_related(
+        Situation.objects.select_related(
             "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
         )
         # The gate reads them to answer "assisting"; the pages show them.
@@ -230,20 +235,59 @@ def _telling(situation: Situation) -> TellingRecord | None:
 
 @never_cache
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
-    situation = _situation(request, code, reference, can=True, annotations=_latest_telling())
-    context = {
-        "telling": _telling(situation),
-        "situation": situation,
-        "can": situation.can,
-        "clock": clock_for(situation),
-        "updates": situation.updates.select_related("agency", "proposed_reason")[:5],
-        "site": situation.site,
-        "risk_factors": _risk_factors(situation),
-        "persons": situation.affected_persons.all(),
-        "assisting": list(situation.assisting_agencies.all()),
-        "listed": situation.listed() if situation.status != Status.REJECTED else None,
-    }
-    return render(request, "situations/detail.html", context)
+    # Only what the page's head needs (its status, actions and the repeat panel); the record
+    # below them comes from the fragment cache, or is read and rendered when it is not there.
+    situation = (
+        Situation.objects.select_related("site")
+        .prefetch_related("assisting_agencies")  # the gate reads them to answer "assisting"
+        .find(request.user, can=True, site__code=code.upper(), reference=reference.upper())
+    )
+    context = {"situation": situation, "can": situation.can, "site": situation.site}
+    return render(request, "situations/detail.html", {**context, "record": _record(situation)})
+
+
+def _record(situation: Situation) -> str:
+    """The situation's record as its page shows it, rendered once a minute for everyone with
+    the same rights.
+
+    The key holds everything the fragment depends on: the situation and its `updated_at`,
+    which every change to what the record shows moves (situations/receivers.py), the minute
+    (the clock counts down; a renamed agency or list item shows within it), the language and
+    the viewer's capabilities (the consent section and its links). A viewer reaches the key only
+    through the gate's `find`, so nobody gets the record of a situation they may not see. The
+    fragment holds no form, hence no CSRF token."""
+    capabilities = ",".join(sorted(name for name, allowed in situation.can.items() if allowed))
+    minute = int(timezone.now().timestamp() // 60)
+    rights = hashlib.sha256(capabilities.encode()).hexdigest()[:16]
+    key = f"situation:{situation.pk}:{situation.updated_at.isoformat()}:{get_language()}"
+    key += f":{minute}:{rights}"
+    html = fragments.get(key)
+    if html is None:
+        shown = (
+            Situation.objects.select_related(
+                "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
+            )
+            .annotate(**_latest_telling())
+            .get(pk=situation.pk)
+        )
+        shown.can = situation.can
+        html = render_to_string(
+            "situations/_record.html",
+            {
+                "situation": shown,
+                "can": situation.can,
+                "site": shown.site,
+                "telling": _telling(shown),
+                "clock": clock_for(shown),
+                "updates": shown.updates.select_related("agency", "proposed_reason")[:5],
+                "risk_factors": _risk_factors(shown),
+                "persons": shown.affected_persons.all(),
+                "assisting": list(situation.assisting_agencies.all()),
+                "listed": shown.listed() if shown.status != Status.REJECTED else None,
+            },
+        )
+        fragments.set(key, html)
+    return mark_safe(html)  # noqa: S308  # nosec B703 B308: rendered by the template engine
 
 
 @never_cache

@@ -72,6 +72,16 @@ def _language_reset():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _no_fragments_from_another_test():
+    """Rendered fragments are keyed by rows' ids and times. A test database reuses ids (SQLite
+    after a rollback) and a frozen clock repeats times, so one test's fragment could match
+    another's key: each test starts with none."""
+    from django.core.cache import caches
+
+    caches["fragments"].clear()
+
+
 @pytest.fixture
 def client():
     return VerifiedClient()

@@ -27,9 +27,12 @@ BUDGET = {
     "meeting in progress": 13,
     "meeting poll (unchanged)": 5,
     "site situation list": 11,
-    # One says whether the person was told (ledger/), one reads the possible-repeat panel
-    # (linkage/); its three lists are one query (Situation.listed).
-    "situation detail": 13,
+    # Its record not cached yet (the worst case): the situation as the gate finds it and its
+    # assisting agencies (2), the possible-repeat panel (1), then the record's own reads (5:
+    # its display columns with whether the person was told, risk factors, persons, the three
+    # lists as one UNION, updates). From the cache, those five are not run
+    # (tests/test_situation_cache.py).
+    "situation detail": 14,
     "my agency's situations": 6,
     # Closed periods: no running clock can change them, so their key reads none.
     "steering dashboard (quarter)": 8,
