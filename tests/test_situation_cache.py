@@ -190,3 +190,17 @@ def test_a_cached_record_saves_its_queries(client, cast, opened):
     # The record's own reads (the situation's display columns, risk factors, persons, lists,
     # updates): five queries that a warm page does not run.
     assert len(cold) - len(warm) == 5
+
+
+def test_a_list_item_cleared_from_its_side_leaves_the_cached_record(client, cast, opened):
+    from situations.models import StudyFlag
+
+    flag = StudyFlag.objects.order_by("pk").first()
+    minute = timezone.now().replace(second=0, microsecond=0) + timedelta(minutes=1)
+    with time_machine.travel(minute, tick=True):
+        opened.study_flags.add(flag)
+        assert flag.label in _page(client, cast.bob, opened).split("Study flags")[1]
+        flag.situation_set.clear()  # every situation at once, from the flag's side
+        flags = _page(client, cast.bob, opened).split("Study flags")[1].split("</dd>")[0]
+        assert timezone.now() < minute + timedelta(seconds=50)
+    assert flag.label not in flags
