@@ -257,6 +257,13 @@ class User(AbstractUser, VersionedModel):
         swappable = "AUTH_USER_MODEL"
         verbose_name = _("person")
         verbose_name_plural = _("people")
+        indexes = [
+            # "Which agencies sit at this table" (situations.services.agencies_at_site, every
+            # agency select of a table) reads its forty seats' people by id. Without their
+            # agency and state in the index, PostgreSQL priced forty lookups above reading
+            # every person in the province (0.8-2 ms a list page; 0.2 ms with it).
+            models.Index(fields=["id"], include=["agency", "is_active"], name="person_seat_agency"),
+        ]
 
     def __str__(self) -> str:
         return self.get_full_name() or self.username
