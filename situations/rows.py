@@ -29,7 +29,8 @@ def _status(situation) -> str:
 
 
 def list_rows(situations, site) -> SafeString:
-    """The <tr> of each situation, each with its `clock` set (the view does)."""
+    """The <tr> of each situation, each with its `clock` set and its agencies' short names
+    read along as `originating_short` and `lead_short` (the view does both)."""
     labels = [
         escape(gettext(text))
         for text in (
@@ -65,14 +66,10 @@ def list_rows(situations, site) -> SafeString:
             once(("status", s.status), _status, s),
             once(("subject", s.subject_type), lambda s: escape(s.get_subject_type_display()), s),
             once(("age", s.age_group), lambda s: escape(s.get_age_group_display()), s),
-            once(
-                ("agency", s.originating_agency_id),
-                lambda s: escape(s.originating_agency.short_name),
-                s,
-            ),
+            once(("agency", s.originating_agency_id), lambda s: escape(s.originating_short), s),
             once(
                 ("agency", s.lead_agency_id),
-                lambda s: escape(s.lead_agency.short_name or "—") if s.lead_agency_id else "—",
+                lambda s: escape(s.lead_short or "—") if s.lead_agency_id else "—",
                 s,
             ),
             s.clock.as_html() if s.clock else "—",

@@ -121,6 +121,22 @@ def _risk_factors(situation: Situation) -> list[dict]:
     return list(factors.values())
 
 
+# What a row of the site list shows (situations/rows.py) and its clock reads (clock_for).
+LIST_COLUMNS = (
+    "reference",
+    "status",
+    "subject_type",
+    "age_group",
+    "originating_agency",
+    "lead_agency",
+    "accepted_at",
+    "response_due_at",
+    "first_contact_at",
+    "concluded_at",
+    "created_at",
+)
+
+
 @never_cache
 def situation_list(request: HttpRequest, code: str) -> HttpResponse:
     site = _site(request, code, can=["start_situation", "export_rows"])
@@ -171,11 +187,16 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
         .annotate(n=Count("pk"))
         .values("n")
     )
+    # The agencies' short names as columns, not joined objects: 50 model objects a page
+    # instead of 150 (about 2 ms of the page here).
     page.object_list = list(
         Situation.objects.filter(pk__in=page.object_list.values("pk"))
-        .select_related("originating_agency", "lead_agency")
-        .defer("narrative")  # not shown in a list
-        .annotate(risk_count=Coalesce(Subquery(risks), 0))
+        .only(*LIST_COLUMNS)
+        .annotate(
+            risk_count=Coalesce(Subquery(risks), 0),
+            originating_short=F("originating_agency__short_name"),
+            lead_short=F("lead_agency__short_name"),
+        )
         .order_by(*order)
     )
     now = timezone.now()

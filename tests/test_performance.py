@@ -12,7 +12,7 @@ import pytest
 from django import forms
 from django.core.management import CommandError, call_command
 from django.db import connection
-from django.db.models import Count
+from django.db.models import Count, F
 from django.forms.renderers import DjangoTemplates
 from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
@@ -338,7 +338,11 @@ def test_the_site_lists_rows_are_what_the_template_wrote(cast, story, language):
     situations = list(
         Situation.objects.filter(site=cast.rex)
         .select_related("originating_agency", "lead_agency")
-        .annotate(risk_count=Count("risk_factors"))
+        .annotate(
+            risk_count=Count("risk_factors"),
+            originating_short=F("originating_agency__short_name"),
+            lead_short=F("lead_agency__short_name"),
+        )
         .order_by("-created_at")
     )
     now = timezone.now()
