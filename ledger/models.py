@@ -210,8 +210,6 @@ class CorrectionRecord(models.Model):
     )
     recorded_at = models.DateTimeField(auto_now_add=True)
 
-    objects = TellingQuerySet.as_manager()
-
     class Meta:
         ordering = ["recorded_at", "pk"]
 

@@ -1,10 +1,8 @@
-import hashlib
 import io
 from datetime import date
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_not_required
-from django.core.cache import caches
 from django.db.models import OuterRef, Prefetch, Subquery
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -22,6 +20,7 @@ from django_htmx.http import HttpResponseClientRedirect
 from access.decorators import requires
 from agencies.language import language_of, speaking
 from agencies.models import Membership, Site
+from core import fragments
 from core.adapter import FAILED, attempt
 from core.confirm import Confirmation, ask, confirmed
 from core.errors import NotFound
@@ -49,8 +48,6 @@ from .forms import (
     ReturningItemForm,
 )
 from .models import ActionItem, AgendaItem, Attendance, CalendarFeed, Meeting
-
-fragments = caches["fragments"]
 
 
 def _meeting(request: HttpRequest, code: str, key: str, action: str = "view", can=False) -> Meeting:
@@ -195,14 +192,11 @@ def _agenda_html(request: HttpRequest, meeting: Meeting) -> str:
         .filter(meeting=meeting)
         .values_list("pk", flat=True)
     )
-    items = hashlib.sha256(",".join(map(str, visible)).encode()).hexdigest()[:16]
-    minute = int(timezone.now().timestamp() // 60)
     controls = "prepare" if meeting.can.get("prepare") else "read"
-    key = f"agenda:{meeting.pk}:{meeting.revision}:{get_language()}:{minute}:{controls}:{items}"
-    html = fragments.get(key)
-    if html is None:
+
+    def agenda() -> str:
         actions = _open_actions(request, meeting)
-        html = render_to_string(
+        return render_to_string(
             "meetings/_agenda.html",
             {
                 "meeting": meeting,
@@ -212,7 +206,10 @@ def _agenda_html(request: HttpRequest, meeting: Meeting) -> str:
                 "table_actions": actions.get(None, []),
             },
         )
-        fragments.set(key, html)
+
+    html = fragments.cached(
+        agenda, "agenda", meeting.pk, meeting.revision, controls, fragments.digest(visible)
+    )
     return mark_safe(html.replace(CSRF_MARK, csrf_input(request)))  # noqa: S308  # nosec B703 B308
 
 

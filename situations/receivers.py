@@ -20,7 +20,7 @@ LISTS = ("protective_factors", "study_flags", "services_mobilized", "assisting_a
 
 
 def touch(situation_ids) -> None:
-    Situation.objects.filter(pk__in=list(situation_ids)).update(updated_at=timezone.now())
+    Situation.objects.filter(pk__in=situation_ids).update(updated_at=timezone.now())
 
 
 def _child_changed(sender, instance, raw=False, **kwargs) -> None:
@@ -29,34 +29,24 @@ def _child_changed(sender, instance, raw=False, **kwargs) -> None:
 
 
 def _list_changed(sender, instance, action, reverse, pk_set, **kwargs) -> None:
-    if reverse:
-        # An item removed from (or given to) situations: pk_set names them, except on clear,
-        # when they are read before the rows go.
-        if action == "pre_clear":
-            instance._clearing_situations = list(
-                sender.objects.filter(**{_item_field(sender, instance): instance.pk}).values_list(
-                    "situation_id", flat=True
-                )
-            )
-        elif action == "post_clear":
-            touch(instance.__dict__.pop("_clearing_situations", ()))
-        elif action in ("post_add", "post_remove") and pk_set:
-            touch(pk_set)
-    elif action in ("post_add", "post_remove", "post_clear"):
-        touch([instance.pk])
+    if not reverse:
+        if action in ("post_add", "post_remove", "post_clear"):
+            touch([instance.pk])
+    elif action in ("post_add", "post_remove") and pk_set:
+        touch(pk_set)  # an item given to, or taken from, these situations
+    elif action == "pre_clear":
+        # An item taken from every situation: they are read while the rows are still there,
+        # in the transaction that removes them (Django's clear() is atomic).
+        touch(Situation.objects.filter(**{LIST_OF[sender]: instance}).values("pk"))
 
 
-def _item_field(through, item) -> str:
-    for field in through._meta.get_fields():
-        if getattr(field, "related_model", None) is type(item):
-            return field.name
-    raise LookupError(f"{through.__name__} has no field for {type(item).__name__}")
+# Each list's table, with the name of the list on a situation.
+LIST_OF = {getattr(Situation, name).through: name for name in LISTS}
 
 
 def connect() -> None:
     for model in CHILDREN:
         post_save.connect(_child_changed, sender=model, dispatch_uid=f"touch_{model.__name__}")
         post_delete.connect(_child_changed, sender=model, dispatch_uid=f"touch_{model.__name__}")
-    for name in LISTS:
-        through = getattr(Situation, name).through
+    for through, name in LIST_OF.items():
         m2m_changed.connect(_list_changed, sender=through, dispatch_uid=f"touch_{name}")

@@ -1,10 +1,7 @@
 """Thin views: find through restrict(), call a service, render. Every page here is no-store."""
 
-import hashlib
-
 from auditlog.models import LogEntry
 from django.contrib import messages
-from django.core.cache import caches
 from django.core.paginator import Paginator
 from django.db.models import Case, Count, F, OuterRef, Prefetch, Q, Subquery, When
 from django.db.models.functions import Coalesce
@@ -13,13 +10,14 @@ from django.shortcuts import get_object_or_404, redirect, render
 from django.template.loader import render_to_string
 from django.utils import timezone
 from django.utils.safestring import mark_safe
-from django.utils.translation import get_language, gettext_noop
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_noop
 from django.views.decorators.cache import never_cache
 from django.views.decorators.http import require_POST
 
 from access.decorators import requires
 from agencies.models import Agency, Site
+from core import fragments
 from core.adapter import attempt
 from core.confirm import ask, confirmed
 from core.errors import NotFound
@@ -55,7 +53,8 @@ from .models import (
 )
 from .rows import list_rows
 
-fragments = caches["fragments"]
+# What the situation's pages show beside it.
+SHOWN_WITH = ("site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason")
 
 
 def _situation(
@@ -64,14 +63,13 @@ def _situation(
     reference: str,
     action: str = "view",
     can=False,
+    related=SHOWN_WITH,
 ):
     """Lookup and authorization in one: what the person may not see does not exist. A page
     opens only in a state that allows its action; a form posted after the state changed
     reaches the service, which says what happened (WrongState) instead of a bare 404."""
     return (
-        Situation.objects.select_related(
-            "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
-        )
+        Situation.objects.select_related(*related)
         # The gate reads them to answer "assisting"; the pages show them.
         .prefetch_related("assisting_agencies")
         .find(
@@ -258,41 +256,26 @@ def _telling(situation: Situation) -> TellingRecord | None:
 def situation_detail(request: HttpRequest, code: str, reference: str) -> HttpResponse:
     # Only what the page's head needs (its status, actions and the repeat panel); the record
     # below them comes from the fragment cache, or is read and rendered when it is not there.
-    situation = (
-        Situation.objects.select_related("site")
-        .prefetch_related("assisting_agencies")  # the gate reads them to answer "assisting"
-        .find(request.user, can=True, site__code=code.upper(), reference=reference.upper())
-    )
+    situation = _situation(request, code, reference, can=True, related=["site"])
     context = {"situation": situation, "can": situation.can, "site": situation.site}
     return render(request, "situations/detail.html", {**context, "record": _record(situation)})
 
 
 def _record(situation: Situation) -> str:
     """The situation's record as its page shows it, rendered once a minute for everyone with
-    the same rights.
+    the same rights (core/fragments.py).
 
-    The key holds everything the fragment depends on: the situation and its `updated_at`,
-    which every change to what the record shows moves (situations/receivers.py), the minute
-    (the clock counts down; a renamed agency or list item shows within it), the language and
-    the viewer's capabilities (the consent section and its links). A viewer reaches the key only
-    through the gate's `find`, so nobody gets the record of a situation they may not see. The
-    fragment holds no form, hence no CSRF token."""
-    capabilities = ",".join(sorted(name for name, allowed in situation.can.items() if allowed))
-    minute = int(timezone.now().timestamp() // 60)
-    rights = hashlib.sha256(capabilities.encode()).hexdigest()[:16]
-    key = f"situation:{situation.pk}:{situation.updated_at.isoformat()}:{get_language()}"
-    key += f":{minute}:{rights}"
-    html = fragments.get(key)
-    if html is None:
+    Its key is the situation and its `updated_at`, which every change to what the record shows
+    moves (situations/receivers.py), and the viewer's rights (the consent section and its
+    links). The fragment holds no form, hence no CSRF token."""
+
+    def record() -> str:
         shown = (
-            Situation.objects.select_related(
-                "site", "originating_agency", "referral_source", "lead_agency", "conclusion_reason"
-            )
+            Situation.objects.select_related(*SHOWN_WITH)
             .annotate(**_latest_telling())
             .get(pk=situation.pk)
         )
-        shown.can = situation.can
-        html = render_to_string(
+        return render_to_string(
             "situations/_record.html",
             {
                 "situation": shown,
@@ -307,8 +290,15 @@ def _record(situation: Situation) -> str:
                 "listed": shown.listed() if shown.status != Status.REJECTED else None,
             },
         )
-        fragments.set(key, html)
-    # Rendered by the template engine above, which escaped every value.
+
+    html = fragments.cached(
+        record,
+        "situation",
+        situation.pk,
+        situation.updated_at.isoformat(),
+        fragments.rights(situation.can),
+    )
+    # Rendered by the template engine, which escaped every value.
     return mark_safe(html)  # noqa: S308  # nosec B703 B308
 
 

@@ -131,6 +131,13 @@ def _changes(cast, situation):
             ("could not be reached",),
         ),
         (
+            # Answered again, the same day: the later record is the answer.
+            lambda: services.record_told(
+                cast.bob, situation, outcome=Told.TOLD, told_on=timezone.localdate()
+            ),
+            ("Told that their information was shared",),
+        ),
+        (
             lambda: services.reassign(
                 cast.carol,
                 Situation.objects.get(pk=situation.pk),

@@ -399,9 +399,9 @@ class Command(BaseCommand):
         threads = str(min(concurrency, 2))
         # A short warm-up fills each worker's caches and connections; then the measured run.
         measured = duration or self.options["duration"]
-        for duration in (2, measured) if warm else (measured,):
+        for seconds in (2, measured) if warm else (measured,):
             run = subprocess.run(  # noqa: S603  # nosec B603
-                [self.wrk, "-t", threads, "-c", str(concurrency), "-d", f"{duration}s"]
+                [self.wrk, "-t", threads, "-c", str(concurrency), "-d", f"{seconds}s"]
                 + ["--timeout", "10s", "-s", script, url],
                 env=env,
                 capture_output=True,
