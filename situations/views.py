@@ -22,6 +22,7 @@ from core.adapter import attempt
 from core.confirm import ask, confirmed
 from core.errors import NotFound
 from core.forms import posted as _posted
+from core.paging import counted_page
 from ledger.models import TellingRecord
 
 from . import confirmations, services
@@ -135,6 +136,25 @@ LIST_COLUMNS = (
 )
 
 
+def _filters(form: SituationFilterForm, site: Site) -> str:
+    """The filter's fields. As the list first opens (no filter), they are the same for
+    everyone at the table: its agencies and the risk categories, two queries and some forty
+    options, about a fifth of the page. So they are rendered once a minute, and an agency
+    that joins the table is offered within the minute. A filtered form shows what was typed in
+    it, and is never kept."""
+
+    def render() -> str:
+        return render_to_string("situations/_filters.html", {"form": form})
+
+    return render() if form.is_bound else fragments.cached(render, "situation-filters", site.pk)
+
+
+def _short_name(field: str) -> Subquery:
+    # An agency's short name, read by its primary key for each of the page's rows. Joined to
+    # a list of 50 ids, the planner hashed every agency of the province (1,500 at 150 tables).
+    return Subquery(Agency.objects.filter(pk=OuterRef(field)).order_by().values("short_name"))
+
+
 @never_cache
 def situation_list(request: HttpRequest, code: str) -> HttpResponse:
     site = _site(request, code, can=["start_situation", "export_rows"])
@@ -173,11 +193,11 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
                 F("response_due_at").asc(nulls_last=True),
                 "-created_at",
             ]
-    page = Paginator(situations.order_by(*order), 50).get_page(request.GET.get("page"))
-    # The page's 50 ids first (a subquery), then their rows with what is shown beside them.
-    # In one query the planner misjudged how many rows the privacy filter leaves (an OR
-    # over the same site twice) and joined and counted every situation of the site before
-    # sorting; this way the joins and the correlated count are for the 50 rows only.
+    # The page's 50 ids and the total in one query, then their rows with what is shown
+    # beside them. In one query the planner misjudged how many rows the privacy filter
+    # leaves (an OR over the same site twice) and joined and counted every situation of the
+    # site before sorting; this way the joins and the correlated count are for the 50 rows.
+    page = counted_page(situations.order_by(*order), request.GET.get("page"), 50)
     risks = (
         SituationRiskFactor.objects.filter(situation=OuterRef("pk"), person__isnull=True)
         .order_by()
@@ -188,12 +208,12 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
     # The agencies' short names as columns, not joined objects: 50 model objects a page
     # instead of 150 (about 2 ms of the page here).
     page.object_list = list(
-        Situation.objects.filter(pk__in=page.object_list.values("pk"))
+        Situation.objects.filter(pk__in=page.object_list)
         .only(*LIST_COLUMNS)
         .annotate(
             risk_count=Coalesce(Subquery(risks), 0),
-            originating_short=F("originating_agency__short_name"),
-            lead_short=F("lead_agency__short_name"),
+            originating_short=_short_name("originating_agency"),
+            lead_short=_short_name("lead_agency"),
         )
         .order_by(*order)
     )
@@ -207,7 +227,7 @@ def situation_list(request: HttpRequest, code: str) -> HttpResponse:
         "situations/list.html",
         {
             "site": site,
-            "form": form,
+            "filters": _filters(form, site),
             "page": page,
             "rows": list_rows(page, site),
             "query": query.urlencode(),

@@ -22,7 +22,10 @@ from core.renderers import FormRenderer
 
 # Session, person and second factor (3), the person's seats (1), the navigation's heartbeat
 # and unread reminders (2): six on every signed-in page of an agency member, then the page's
-# own. The ceiling is 15 on every page, whatever the data size.
+# own (the heartbeat only while the sweep is stale, or once a minute: core/models.py). The
+# issue's ceiling is 15 on every page, whatever the data size. The site list: the site, its
+# page of ids with the total (core/paging.py), the rows, and the filter's agencies and risk
+# categories (those two once a minute).
 BUDGET = {
     "meeting in progress": 13,
     "meeting poll (unchanged)": 5,
