@@ -329,9 +329,10 @@ CACHES = {
             "OPTIONS": {"MAX_ENTRIES": 100_000},
         }
     ),
-    # Rendered fragments of pages (a meeting's agenda): in the web process's own memory only,
-    # never in Redis or on disk, because they carry the table's free text (updates, actions).
-    # Each lives a minute at most; meetings/views.py says what its key holds.
+    # Rendered fragments of pages (a meeting's agenda, core/fragments.py): in the web
+    # process's own memory only, never in Redis or on disk, because they carry the table's
+    # free text (updates, actions). Each lives a minute at most; meetings/views.py says what
+    # its key holds. Also the sweep's freshness for the staff banner (core/models.py).
     "fragments": {
         "BACKEND": "django.core.cache.backends.locmem.LocMemCache",
         "LOCATION": "fragments",
