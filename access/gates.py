@@ -227,9 +227,15 @@ class RestrictedQuerySet(models.QuerySet):
         in one (after healthchecks' `_get_check_for_user`). With `can` (True for every action
         of its kind, or a list), the object also carries `.can`, what the person may do with
         it, read in the same query."""
-        queryset = self.restrict(user, action, any_state=any_state).filter(**lookup)
         names = (policy.actions(self.gate.kind) if can is True else tuple(can)) if can else ()
         in_memory = self.gate.answers_in_memory
+        # With `can`, the rules are read on the row anyway, its facts included: reading the
+        # action's own rule there too costs no query.
+        if in_memory and names and not any_state:
+            found = self._find_in_memory(user, action, names, lookup)
+            if found is not None:
+                return found
+        queryset = self.restrict(user, action, any_state=any_state).filter(**lookup)
         if names and in_memory:
             queryset = self.gate.with_facts(queryset, user)
         if names and not in_memory:
@@ -243,4 +249,30 @@ class RestrictedQuerySet(models.QuerySet):
             found.can = abilities_in_memory(self.gate, user, found, names)
         elif names:
             found.can = {name: bool(getattr(found, f"_can_{name}")) for name in names}
+        return found
+
+    def _find_in_memory(self, user, action: str, names, lookup):
+        """find() for a gate that answers in memory: the row by its lookup alone, then the
+        rules read on it (equal to restrict(), tests/test_policy.py and
+        tests/test_situation_permissions.py prove it). A situation's condition in SQL, its
+        privacy scope with the grants' subqueries, cost more to build and compile than the
+        page's query took to run. NotFound as restrict() would answer; None when only SQL
+        can tell: the lookup matched several rows (restrict() might keep one of them), or a
+        rule needs the database."""
+        gate = self.gate
+        if gate.scope(user) is None:
+            raise NotFound
+        rows = list(gate.with_facts(self.filter(**lookup), user)[:2])
+        if len(rows) > 1:
+            return None
+        if not rows:
+            raise NotFound
+        found = rows[0]
+        allowed = _allows_in_memory(gate, user, found, action)
+        can = abilities_in_memory(gate, user, found, names) if allowed else {}
+        if allowed is None or can is None:
+            return None
+        if not allowed:
+            raise NotFound
+        found.can = can
         return found

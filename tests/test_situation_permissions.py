@@ -11,6 +11,7 @@ from auditlog.models import LogEntry
 from django.core import mail
 from django.urls import reverse
 
+from core.errors import NotFound
 from tests.conftest import MARKER
 
 MEMBERS = {"alice", "bob", "dave", "erin", "carol"}
@@ -290,6 +291,33 @@ def test_abilities_answer_exactly_what_restrict_answers_for_everyone(cast, story
             for action in actions(Kind.SITUATION):
                 expected = Situation.objects.restrict(person, action).filter(pk=situation.pk)
                 assert can[action] == expected.exists(), (person.username, action)
+                # The page's own lookup reads the rules on the row it found (access/gates.py
+                # _find_in_memory): the same answer, and the same 404.
+                lookup = {"site__code": "REX", "reference": situation.reference}
+                if can[action]:
+                    found = Situation.objects.find(person, action, can=True, **lookup)
+                    assert found.can == can, (person.username, action)
+                else:
+                    with pytest.raises(NotFound):
+                        Situation.objects.find(person, action, can=True, **lookup)
+
+
+def test_a_lookup_that_matches_several_rows_is_left_to_restrict(cast, story):
+    """find() reads the rules in memory only on the one row its lookup matched: with several,
+    restrict() keeps the one the person may see, as before."""
+    from situations.models import Situation
+
+    # Every Rexdale situation has the same subject type; carol (chair) sees all but the draft.
+    found = Situation.objects.order_by("-pk").find(
+        cast.carol, "view", can=True, site=cast.rex, subject_type="person"
+    )
+    assert found.status != "draft" and found.can["view"]
+    alices_draft = Situation.objects.order_by("pk").find(
+        cast.alice, "edit_record", can=True, site=cast.rex, subject_type="person"
+    )
+    assert alices_draft == story.draft
+    with pytest.raises(NotFound):
+        Situation.objects.find(cast.charlie, "view", can=True, site=cast.rex, subject_type="person")
 
 
 def test_restrict_reads_guardians_grants_as_guardian_itself_does(cast, story):
